@@ -1,0 +1,38 @@
+"""Shared fixtures: a few named actors built from the factories."""
+
+import pytest
+
+from tickets.models import Membership
+from tickets.tests.factories import InboxFactory, MembershipFactory, TicketFactory
+
+
+@pytest.fixture(autouse=True)
+def _fast_settings(settings, tmp_path):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.SECURE_SSL_REDIRECT = False
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+
+
+@pytest.fixture
+def inbox(db):
+    return InboxFactory(name="Support", slug="support", reference_prefix="SUP")
+
+
+@pytest.fixture
+def agent(inbox):
+    return MembershipFactory(inbox=inbox, user__username="alex").user
+
+
+@pytest.fixture
+def manager(inbox):
+    return MembershipFactory(
+        inbox=inbox, user__username="maria", role=Membership.Role.MANAGER
+    ).user
+
+
+@pytest.fixture
+def ticket(inbox):
+    return TicketFactory(inbox=inbox)

@@ -1,0 +1,485 @@
+"""Inboxes, their members, customers, tickets, messages and the outbox."""
+
+import secrets
+import uuid
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+def _reply_token() -> str:
+    return secrets.token_hex(8)
+
+
+class Inbox(models.Model):
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(_("slug"), unique=True)
+    email_address = models.EmailField(_("email address"), unique=True)
+    reference_prefix = models.CharField(
+        _("reference prefix"),
+        max_length=8,
+        unique=True,
+        help_text=_("Ticket references look like PREFIX-1042."),
+    )
+    expected_first_response = models.DurationField(
+        _("expected first response"), default=timedelta(hours=8)
+    )
+    signature = models.TextField(_("signature"), blank=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Berlin")
+    auto_assign = models.BooleanField(
+        _("assign new tickets automatically"),
+        default=False,
+        help_text=_("Round robin among members who are not away and under their cap."),
+    )
+    last_ticket_number = models.PositiveIntegerField(default=1000, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("inbox")
+        verbose_name_plural = _("inboxes")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        AGENT = "agent", _("Agent")
+        MANAGER = "manager", _("Manager")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    inbox = models.ForeignKey(
+        Inbox, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role, default=Role.AGENT)
+    # Compensation authority: what this member may grant without a manager.
+    per_offer_limit_amount = models.DecimalField(
+        _("per-offer limit"), default=Decimal("0.00"), **MONEY
+    )
+    per_month_limit_amount = models.DecimalField(
+        _("per-month limit"), default=Decimal("0.00"), **MONEY
+    )
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    is_away = models.BooleanField(_("away"), default=False)
+    open_ticket_cap = models.PositiveIntegerField(
+        _("open-ticket cap"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Automatic assignment skips this member at the cap; empty = no cap."
+        ),
+    )
+    last_assigned_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["inbox", "user__username"]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "inbox"], name="membership_unique"),
+            models.CheckConstraint(
+                condition=models.Q(per_offer_limit_amount__gte=0)
+                & models.Q(per_month_limit_amount__gte=0),
+                name="membership_limits_non_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.inbox} ({self.role})"
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role == self.Role.MANAGER
+
+
+class AgentProfile(models.Model):
+    """Per-user preferences of a staff member."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent_profile"
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("Empty: follow the browser."),
+    )
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Berlin")
+
+    class Meta:
+        verbose_name = _("agent profile")
+        verbose_name_plural = _("agent profiles")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class Customer(models.Model):
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("Email")
+        PHONE = "phone", _("Phone")
+
+    email = models.EmailField(_("email"))
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    preferred_channel = models.CharField(
+        _("preferred channel"), max_length=8, choices=Channel, default=Channel.EMAIL
+    )
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default="en"
+    )
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Berlin")
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["name", "email"]
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="customer_email_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>" if self.name else self.email
+
+    def get_absolute_url(self) -> str:
+        return reverse("tickets:customer-detail", args=[self.pk])
+
+
+class Component(models.Model):
+    """A product component a complaint concerns (for post-mortems and trends)."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("product component")
+        verbose_name_plural = _("product components")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# Statuses in which a ticket still needs work (Meta cannot see class attributes).
+ACTIVE_STATUSES = ("new", "open", "waiting_customer", "waiting_third_party")
+ALL_STATUSES = (*ACTIVE_STATUSES, "resolved", "closed")
+
+
+class Ticket(models.Model):
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+        OPEN = "open", _("Open")
+        WAITING_CUSTOMER = "waiting_customer", _("Waiting on customer")
+        WAITING_THIRD_PARTY = "waiting_third_party", _("Waiting on third party")
+        RESOLVED = "resolved", _("Resolved")
+        CLOSED = "closed", _("Closed")
+
+    class Priority(models.TextChoices):
+        LOW = "low", _("Low")
+        NORMAL = "normal", _("Normal")
+        HIGH = "high", _("High")
+        URGENT = "urgent", _("Urgent")
+
+    class Category(models.TextChoices):
+        LATE_DELIVERY = "late_delivery", _("Late delivery")
+        BILLING = "billing", _("Billing error")
+        DEFECT = "defect", _("Defect")
+        BROKEN_PROMISE = "broken_promise", _("Broken promise")
+        CONDUCT = "conduct", _("Staff conduct")
+        QUESTION = "question", _("Question")
+        OTHER = "other", _("Other")
+
+    # The one transition table for ticket status; services enforce it.
+    TRANSITIONS: dict[str, frozenset[str]] = {
+        Status.NEW: frozenset(
+            {
+                Status.OPEN,
+                Status.WAITING_CUSTOMER,
+                Status.WAITING_THIRD_PARTY,
+                Status.RESOLVED,
+                Status.CLOSED,
+            }
+        ),
+        Status.OPEN: frozenset(
+            {
+                Status.WAITING_CUSTOMER,
+                Status.WAITING_THIRD_PARTY,
+                Status.RESOLVED,
+                Status.CLOSED,
+            }
+        ),
+        Status.WAITING_CUSTOMER: frozenset(
+            {Status.OPEN, Status.WAITING_THIRD_PARTY, Status.RESOLVED, Status.CLOSED}
+        ),
+        Status.WAITING_THIRD_PARTY: frozenset(
+            {Status.OPEN, Status.WAITING_CUSTOMER, Status.RESOLVED, Status.CLOSED}
+        ),
+        Status.RESOLVED: frozenset({Status.OPEN, Status.CLOSED}),
+        # Closed is final: a later customer message opens a new, linked ticket.
+        Status.CLOSED: frozenset(),
+    }
+    ACTIVE_STATUSES = ACTIVE_STATUSES
+
+    inbox = models.ForeignKey(Inbox, on_delete=models.PROTECT, related_name="tickets")
+    number = models.PositiveIntegerField(editable=False)
+    reference = models.CharField(max_length=24, unique=True, editable=False)
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="tickets"
+    )
+    subject = models.CharField(_("subject"), max_length=300)
+    status = models.CharField(
+        _("status"), max_length=24, choices=Status, default=Status.NEW
+    )
+    priority = models.CharField(
+        _("priority"), max_length=8, choices=Priority, default=Priority.NORMAL
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_tickets",
+    )
+    category = models.CharField(
+        _("category"), max_length=24, choices=Category, blank=True
+    )
+    component = models.ForeignKey(
+        Component,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("product component"),
+    )
+    tags = ArrayField(models.CharField(max_length=40), default=list, blank=True)
+    linked_to = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="linked_tickets",
+        help_text=_("An earlier ticket this one continues."),
+    )
+    reply_token = models.CharField(
+        max_length=32, unique=True, default=_reply_token, editable=False
+    )
+    is_bulk = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    last_message_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["inbox", "number"], name="ticket_inbox_number_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=ALL_STATUSES),
+                name="ticket_status_valid",
+            ),
+        ]
+        indexes = [
+            # The lists sort by latest activity; active tickets get partial
+            # indexes so "open in this inbox" and "mine and open" stay index scans.
+            models.Index(
+                fields=["inbox", "-updated_at", "-id"],
+                name="ticket_active_inbox",
+                condition=models.Q(status__in=ACTIVE_STATUSES),
+            ),
+            models.Index(
+                fields=["assignee", "-updated_at", "-id"],
+                name="ticket_active_assignee",
+                condition=models.Q(status__in=ACTIVE_STATUSES),
+            ),
+            models.Index(
+                fields=["-updated_at", "-id"],
+                name="ticket_active",
+                condition=models.Q(status__in=ACTIVE_STATUSES),
+            ),
+            models.Index(
+                fields=["inbox", "status", "-updated_at", "-id"],
+                name="ticket_inbox_status_upd",
+            ),
+            models.Index(fields=["-updated_at", "-id"], name="ticket_updated"),
+            models.Index(fields=["customer", "-created_at"], name="ticket_customer"),
+            GinIndex(fields=["tags"], name="ticket_tags_gin"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.subject}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("tickets:ticket-detail", args=[self.reference])
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE_STATUSES
+
+    def can_move_to(self, status: str) -> bool:
+        return status in self.TRANSITIONS[self.status]
+
+
+class TicketEvent(models.Model):
+    """Audit row: one per change of a ticket (who, what, when)."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Created")
+        STATUS = "status", _("Status changed")
+        ASSIGNED = "assigned", _("Assignee changed")
+        PRIORITY = "priority", _("Priority changed")
+        CATEGORY = "category", _("Category changed")
+        COMPONENT = "component", _("Component changed")
+        TAGS = "tags", _("Tags changed")
+        REPLIED = "replied", _("Reply sent")
+        NOTED = "noted", _("Internal note added")
+        DELIVERY = "delivery", _("Delivery state")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    kind = models.CharField(max_length=16, choices=Kind)
+    from_value = models.CharField(max_length=200, blank=True)
+    to_value = models.CharField(max_length=200, blank=True)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="event_ticket")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.kind} {self.from_value}->{self.to_value}"
+
+
+class Message(models.Model):
+    class Kind(models.TextChoices):
+        INBOUND = "inbound", _("Customer message")
+        REPLY = "reply", _("Reply")
+        NOTE = "note", _("Internal note")
+
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="messages"
+    )
+    kind = models.CharField(max_length=8, choices=Kind)
+    author_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    author_customer = models.ForeignKey(
+        Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    from_address = models.CharField(max_length=320, blank=True)
+    to_addresses = ArrayField(
+        models.CharField(max_length=320), default=list, blank=True
+    )
+    cc_addresses = ArrayField(
+        models.CharField(max_length=320), default=list, blank=True
+    )
+    subject = models.CharField(max_length=300, blank=True)
+    body_text = models.TextField(blank=True)
+    # Sanitised before it is stored; templates may render it as safe.
+    body_html = models.TextField(blank=True)
+    # Email threading headers (ours for replies, the sender's for inbound mail).
+    message_id = models.CharField(max_length=998, blank=True)
+    in_reply_to = models.CharField(max_length=998, blank=True)
+    references = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["ticket", "created_at", "id"], name="message_thread"),
+            # Threading looks up In-Reply-To/References among every stored id.
+            models.Index(fields=["message_id"], name="message_message_id"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.ticket_id}"
+
+    @property
+    def is_note(self) -> bool:
+        return self.kind == self.Kind.NOTE
+
+
+def _attachment_path(instance: "Attachment", filename: str) -> str:
+    return f"attachments/{timezone.now():%Y/%m}/{uuid.uuid4().hex}/{filename}"
+
+
+class Attachment(models.Model):
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(upload_to=_attachment_path, max_length=300)
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=200, default="application/octet-stream")
+    size = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class OutboundEmail(models.Model):
+    """Outbox row: written with the business change, sent after commit."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    MAX_ATTEMPTS = 6
+
+    message = models.OneToOneField(
+        Message, on_delete=models.CASCADE, related_name="outbound"
+    )
+    status = models.CharField(max_length=8, choices=Status, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="outbound_due",
+                condition=models.Q(status__in=["queued", "sending"]),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.message_id} {self.status}"

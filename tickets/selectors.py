@@ -1,0 +1,193 @@
+"""Reads, always scoped to the inboxes the user is a member of.
+
+One rule decides visibility: a user sees a ticket when they are a member of
+its inbox. Lists, pages, API, exports and search all go through here."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+
+from tickets.models import Customer, Inbox, Membership, Message, Ticket
+
+User = AbstractBaseUser
+
+VIEWS = ("mine", "unassigned", "all")
+MAX_PAGE = 200  # bounded offset: deeper pages are better reached with filters
+
+
+def inbox_list_for_user(*, user: User) -> QuerySet[Inbox]:
+    """Inboxes the user is a member of."""
+    return Inbox.objects.filter(memberships__user=user).order_by("name")
+
+
+def inbox_get_for_user(*, user: User, slug: str) -> Inbox:
+    """The inbox if the user is a member, else 404."""
+    inbox = inbox_list_for_user(user=user).filter(slug=slug).first()
+    if inbox is None:
+        raise Http404("No such inbox.")
+    return inbox
+
+
+def membership_list_for_user(*, user: User) -> QuerySet[Membership]:
+    """The user's memberships with their inboxes (for the profile page)."""
+    return Membership.objects.filter(user=user).select_related("inbox")
+
+
+def membership_get(*, user: User, inbox: Inbox) -> Membership | None:
+    return Membership.objects.filter(user=user, inbox=inbox).first()
+
+
+def members_of_inbox(*, inbox: Inbox) -> QuerySet[Membership]:
+    """Memberships of an inbox with their users, for assignment pickers."""
+    return (
+        Membership.objects.filter(inbox=inbox, user__is_active=True)
+        .select_related("user")
+        .order_by("user__first_name", "user__username")
+    )
+
+
+def _visible_inbox_ids(user: User) -> QuerySet:
+    return Membership.objects.filter(user=user).values("inbox_id")
+
+
+def ticket_visible_to(*, user: User) -> QuerySet[Ticket]:
+    """Every ticket the user may see."""
+    if not user.is_authenticated:
+        return Ticket.objects.none()
+    return Ticket.objects.filter(inbox_id__in=_visible_inbox_ids(user))
+
+
+@dataclass(frozen=True)
+class TicketFilters:
+    view: str = "all"  # mine | unassigned | all
+    inbox: str | None = None  # slug
+    status: str | None = None  # a status, "active" (default) or "any"
+    assignee: int | None = None
+    priority: str | None = None
+    q: str | None = None
+
+    @classmethod
+    def from_params(cls, params: Any) -> "TicketFilters":
+        assignee = params.get("assignee")
+        view = params.get("view") or "all"
+        return cls(
+            view=view if view in VIEWS else "all",
+            inbox=params.get("inbox") or None,
+            status=params.get("status") or None,
+            assignee=int(assignee) if assignee and str(assignee).isdigit() else None,
+            priority=params.get("priority") or None,
+            q=(params.get("q") or "").strip() or None,
+        )
+
+
+def ticket_list_for_user(
+    *, user: User, filters: TicketFilters | None = None
+) -> QuerySet[Ticket]:
+    """Tickets the user may see, filtered, newest activity first.
+
+    Without a status filter only active tickets are listed ("open work")."""
+    f = filters or TicketFilters()
+    qs = ticket_visible_to(user=user)
+    if f.view == "mine":
+        qs = qs.filter(assignee=user)
+    elif f.view == "unassigned":
+        qs = qs.filter(assignee__isnull=True)
+    if f.inbox:
+        qs = qs.filter(inbox__slug=f.inbox)
+    if f.status in (None, "active"):
+        qs = qs.filter(status__in=Ticket.ACTIVE_STATUSES)
+    elif f.status != "any":
+        qs = qs.filter(status=f.status)
+    if f.assignee:
+        qs = qs.filter(assignee_id=f.assignee)
+    if f.priority:
+        qs = qs.filter(priority=f.priority)
+    if f.q:
+        qs = qs.filter(_search(f.q))
+    return qs.select_related("inbox", "customer", "assignee").order_by(
+        "-updated_at", "-id"
+    )
+
+
+def _search(q: str) -> Q:
+    if "-" in q and q.split("-")[-1].isdigit():
+        return Q(reference__iexact=q)
+    return Q(subject__icontains=q) | Q(customer__email__iexact=q)
+
+
+def ticket_get_for_user(*, user: User, reference: str) -> Ticket:
+    """The ticket by reference if the user may see it, else 404."""
+    ticket = (
+        ticket_visible_to(user=user)
+        .select_related("inbox", "customer", "assignee", "component", "linked_to")
+        .filter(reference=reference)
+        .first()
+    )
+    if ticket is None:
+        raise Http404("No such ticket.")
+    return ticket
+
+
+def ticket_get_by_id_for_user(*, user: User, ticket_id: int) -> Ticket:
+    """The ticket by id if the user may see it, else 404."""
+    ticket = (
+        ticket_visible_to(user=user)
+        .select_related("inbox", "customer", "assignee", "component")
+        .filter(pk=ticket_id)
+        .first()
+    )
+    if ticket is None:
+        raise Http404("No such ticket.")
+    return ticket
+
+
+def message_list_for_ticket(
+    *, ticket: Ticket, include_notes: bool = True
+) -> QuerySet[Message]:
+    """The conversation in order, with authors, attachments and delivery state."""
+    qs = ticket.messages.select_related(
+        "author_user", "author_customer", "outbound"
+    ).prefetch_related("attachments")
+    if not include_notes:
+        qs = qs.exclude(kind=Message.Kind.NOTE)
+    return qs.order_by("created_at", "id")
+
+
+def ticket_event_list(*, ticket: Ticket):
+    """The audit trail of a ticket, oldest first."""
+    return ticket.events.select_related("actor").order_by("created_at", "id")
+
+
+def customer_list_for_user(*, user: User) -> QuerySet[Customer]:
+    """Customers with at least one ticket the user may see."""
+    visible = ticket_visible_to(user=user).filter(customer=OuterRef("pk"))
+    return Customer.objects.filter(Exists(visible)).order_by("name", "email")
+
+
+def customer_get_for_user(*, user: User, customer_id: int) -> Customer:
+    """The customer if the user may see one of their tickets, else 404."""
+    customer = customer_list_for_user(user=user).filter(pk=customer_id).first()
+    if customer is None:
+        raise Http404("No such customer.")
+    return customer
+
+
+def customer_ticket_list(*, user: User, customer: Customer) -> QuerySet[Ticket]:
+    """The customer's tickets that the user may see, newest first."""
+    return (
+        ticket_visible_to(user=user)
+        .filter(customer=customer)
+        .select_related("inbox", "assignee")
+        .order_by("-created_at")
+    )
+
+
+def page_of(qs: QuerySet, *, page: int, size: int) -> tuple[list, bool]:
+    """One page without COUNT(*): the rows and whether a next page exists."""
+    page = max(1, min(page, MAX_PAGE))
+    start = (page - 1) * size
+    rows = list(qs[start : start + size + 1])
+    return rows[:size], len(rows) > size

@@ -1,0 +1,439 @@
+"""Every write to inboxes, customers, tickets and messages.
+
+Each service owns its transaction, locks what it reads to modify, writes a
+TicketEvent for every change, and enqueues side effects only after commit.
+"""
+
+import logging
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+from functools import partial
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Count, F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from helpdesk.exceptions import DomainError, TransitionNotAllowed
+from tickets.models import (
+    Component,
+    Customer,
+    Inbox,
+    Membership,
+    Message,
+    OutboundEmail,
+    Ticket,
+    TicketEvent,
+)
+
+logger = logging.getLogger(__name__)
+
+User = AbstractBaseUser
+Status = Ticket.Status
+
+
+def new_message_id() -> str:
+    """A globally unique RFC 5322 Message-ID in our mail domain."""
+    return f"<{uuid.uuid4().hex}@{settings.MAIL_DOMAIN}>"
+
+
+# --- customers ---------------------------------------------------------------
+
+
+def customer_get_or_create(*, email: str, name: str = "", **defaults) -> Customer:
+    """The customer with this address (case-insensitive), created if new."""
+    email = email.strip()
+    customer = Customer.objects.filter(email__iexact=email).first()
+    if customer:
+        return customer
+    with transaction.atomic():
+        # Two intakes racing for a new address: the unique index decides.
+        customer, _created = Customer.objects.get_or_create(
+            email__iexact=email, defaults={"email": email, "name": name, **defaults}
+        )
+    return customer
+
+
+# --- tickets -----------------------------------------------------------------
+
+
+def _lock_ticket(ticket: Ticket) -> Ticket:
+    return Ticket.objects.select_for_update(of=("self",)).get(pk=ticket.pk)
+
+
+def _audit(
+    ticket: Ticket,
+    *,
+    kind: str,
+    actor: User | None,
+    from_value: object = "",
+    to_value: object = "",
+    note: str = "",
+) -> TicketEvent:
+    return TicketEvent.objects.create(
+        ticket=ticket,
+        actor=actor,
+        kind=kind,
+        from_value=str(from_value or "")[:200],
+        to_value=str(to_value or "")[:200],
+        note=note,
+    )
+
+
+def _touch(ticket: Ticket, *fields: str) -> None:
+    ticket.updated_at = timezone.now()
+    ticket.save(update_fields=[*fields, "updated_at"])
+
+
+def _next_ticket_number(inbox: Inbox) -> int:
+    """Allocate the next number of this inbox (row lock until commit)."""
+    Inbox.objects.filter(pk=inbox.pk).update(
+        last_ticket_number=F("last_ticket_number") + 1
+    )
+    return Inbox.objects.values_list("last_ticket_number", flat=True).get(pk=inbox.pk)
+
+
+@transaction.atomic
+def ticket_create(
+    *,
+    inbox: Inbox,
+    customer: Customer,
+    subject: str,
+    body_text: str = "",
+    body_html: str = "",
+    actor: User | None = None,
+    priority: str = Ticket.Priority.NORMAL,
+    category: str = "",
+    component: Component | None = None,
+    tags: Iterable[str] = (),
+    message_id: str = "",
+    in_reply_to: str = "",
+    references: str = "",
+    is_bulk: bool = False,
+    linked_to: Ticket | None = None,
+    received_at: datetime | None = None,
+) -> Ticket:
+    """Open a ticket with its first customer message and assign it if the inbox
+    assigns automatically."""
+    now = received_at or timezone.now()
+    number = _next_ticket_number(inbox)
+    ticket = Ticket.objects.create(
+        inbox=inbox,
+        number=number,
+        reference=f"{inbox.reference_prefix}-{number}",
+        customer=customer,
+        subject=(subject or _("(no subject)"))[:300],
+        priority=priority,
+        category=category,
+        component=component,
+        tags=_clean_tags(tags),
+        is_bulk=is_bulk,
+        linked_to=linked_to,
+        created_at=now,
+        updated_at=now,
+        last_message_at=now,
+    )
+    Message.objects.create(
+        ticket=ticket,
+        kind=Message.Kind.INBOUND,
+        author_customer=customer,
+        from_address=customer.email,
+        to_addresses=[inbox.email_address],
+        subject=ticket.subject,
+        body_text=body_text,
+        body_html=body_html,
+        message_id=message_id or new_message_id(),
+        in_reply_to=in_reply_to,
+        references=references,
+        created_at=now,
+    )
+    _audit(ticket, kind=TicketEvent.Kind.CREATED, actor=actor, to_value=ticket.status)
+    if inbox.auto_assign and not is_bulk:
+        ticket_auto_assign(ticket=ticket)
+    return ticket
+
+
+def _clean_tags(tags: Iterable[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for tag in tags:
+        tag = tag.strip().lower()[:40]
+        if tag:
+            seen[tag] = None
+    return list(seen)
+
+
+def _set_status(ticket: Ticket, *, to: str, actor: User | None, note: str = "") -> None:
+    """Only writer of Ticket.status; the caller holds the row lock."""
+    if to == ticket.status:
+        return
+    if not ticket.can_move_to(to):
+        raise TransitionNotAllowed(
+            ticket.status,
+            to,
+            _("A ticket cannot move from “%(from)s” to “%(to)s”.")
+            % {
+                "from": Status(ticket.status).label,
+                "to": Status(to).label,
+            },
+        )
+    _audit(
+        ticket,
+        kind=TicketEvent.Kind.STATUS,
+        actor=actor,
+        from_value=ticket.status,
+        to_value=to,
+        note=note,
+    )
+    now = timezone.now()
+    fields = ["status"]
+    if to == Status.RESOLVED:
+        ticket.resolved_at = now
+        fields.append("resolved_at")
+    elif to == Status.CLOSED:
+        ticket.closed_at = now
+        fields.append("closed_at")
+        if not ticket.resolved_at:
+            ticket.resolved_at = now
+            fields.append("resolved_at")
+    elif ticket.status in (Status.RESOLVED,):
+        ticket.resolved_at = None
+        fields.append("resolved_at")
+    ticket.status = to
+    _touch(ticket, *fields)
+
+
+@transaction.atomic
+def ticket_transition(
+    *, ticket: Ticket, to: str, actor: User | None, note: str = ""
+) -> Ticket:
+    """Move the ticket to another status if the transition table allows it."""
+    if to not in Status.values:
+        raise DomainError(_("Unknown status “%(status)s”.") % {"status": to})
+    ticket = _lock_ticket(ticket)
+    _set_status(ticket, to=to, actor=actor, note=note)
+    return ticket
+
+
+def _require_member(inbox: Inbox, user: User) -> Membership:
+    membership = Membership.objects.filter(inbox=inbox, user=user).first()
+    if membership is None:
+        raise DomainError(
+            _("%(user)s is not a member of %(inbox)s.") % {"user": user, "inbox": inbox}
+        )
+    return membership
+
+
+def _assign(ticket: Ticket, *, assignee: User | None, actor: User | None, note: str):
+    if ticket.assignee_id == (assignee.pk if assignee else None):
+        return
+    _audit(
+        ticket,
+        kind=TicketEvent.Kind.ASSIGNED,
+        actor=actor,
+        from_value=ticket.assignee.get_username() if ticket.assignee else "",
+        to_value=assignee.get_username() if assignee else "",
+        note=note,
+    )
+    ticket.assignee = assignee
+    _touch(ticket, "assignee")
+
+
+@transaction.atomic
+def ticket_assign(*, ticket: Ticket, assignee: User | None, actor: User) -> Ticket:
+    """Assign the ticket to a member of its inbox (None unassigns)."""
+    ticket = _lock_ticket(ticket)
+    if assignee is not None:
+        _require_member(ticket.inbox, assignee)
+    _assign(ticket, assignee=assignee, actor=actor, note="")
+    return ticket
+
+
+def ticket_claim(*, ticket: Ticket, actor: User) -> Ticket:
+    """Assign the ticket to the acting agent."""
+    return ticket_assign(ticket=ticket, assignee=actor, actor=actor)
+
+
+def ticket_auto_assign(*, ticket: Ticket) -> Ticket:
+    """Round robin: the member who waited longest for a ticket, skipping those
+    away or at their open-ticket cap. Runs inside the caller's transaction."""
+    candidates = list(
+        Membership.objects.select_for_update(of=("self",))
+        .filter(inbox_id=ticket.inbox_id, is_away=False, user__is_active=True)
+        .annotate(
+            open_count=Count(
+                "user__assigned_tickets",
+                filter=Q(
+                    user__assigned_tickets__inbox_id=ticket.inbox_id,
+                    user__assigned_tickets__status__in=Ticket.ACTIVE_STATUSES,
+                ),
+            )
+        )
+        .order_by(F("last_assigned_at").asc(nulls_first=True), "pk")
+    )
+    for membership in candidates:
+        if membership.role != Membership.Role.AGENT:
+            continue
+        cap = membership.open_ticket_cap
+        if cap is not None and membership.open_count >= cap:
+            continue
+        Membership.objects.filter(pk=membership.pk).update(
+            last_assigned_at=timezone.now()
+        )
+        _assign(
+            ticket,
+            assignee=membership.user,
+            actor=None,
+            note=_("Assigned automatically (round robin)."),
+        )
+        break
+    return ticket
+
+
+_EDITABLE_FIELDS = {
+    "priority": TicketEvent.Kind.PRIORITY,
+    "category": TicketEvent.Kind.CATEGORY,
+    "component": TicketEvent.Kind.COMPONENT,
+    "tags": TicketEvent.Kind.TAGS,
+}
+
+
+@transaction.atomic
+def ticket_update(*, ticket: Ticket, actor: User, **changes) -> Ticket:
+    """Change priority, category, component or tags; one event per change."""
+    unknown = set(changes) - set(_EDITABLE_FIELDS)
+    if unknown:
+        raise DomainError(_("These fields cannot be changed here: %s") % unknown)
+    ticket = _lock_ticket(ticket)
+    if "tags" in changes:
+        changes["tags"] = _clean_tags(changes["tags"] or [])
+    if "priority" in changes and changes["priority"] not in Ticket.Priority.values:
+        raise DomainError(_("Unknown priority."))
+    if changes.get("category") and changes["category"] not in Ticket.Category.values:
+        raise DomainError(_("Unknown category."))
+    changed = []
+    for field, value in changes.items():
+        before = getattr(ticket, field)
+        if before == value:
+            continue
+        _audit(
+            ticket,
+            kind=_EDITABLE_FIELDS[field],
+            actor=actor,
+            from_value=", ".join(before) if field == "tags" else before,
+            to_value=", ".join(value) if field == "tags" else value,
+        )
+        setattr(ticket, field, value)
+        changed.append(field)
+    if changed:
+        _touch(ticket, *changed)
+    return ticket
+
+
+# --- messages ----------------------------------------------------------------
+
+
+def _thread_headers(ticket: Ticket) -> tuple[str, str]:
+    """In-Reply-To and References for our next mail on this ticket."""
+    ids = list(
+        ticket.messages.exclude(kind=Message.Kind.NOTE)
+        .exclude(message_id="")
+        .order_by("created_at", "id")
+        .values_list("message_id", flat=True)
+    )
+    if not ids:
+        return "", ""
+    # Keep References bounded: the first message plus the latest ones.
+    refs = ids if len(ids) <= 10 else [ids[0], *ids[-9:]]
+    return ids[-1], " ".join(refs)
+
+
+@transaction.atomic
+def ticket_reply(
+    *,
+    ticket: Ticket,
+    actor: User,
+    body_text: str,
+    status_after: str | None = Status.WAITING_CUSTOMER,
+) -> Message:
+    """Write a reply, queue it in the outbox, send it after commit."""
+    body_text = body_text.strip()
+    if not body_text:
+        raise DomainError(_("A reply needs some text."))
+    ticket = _lock_ticket(ticket)
+    if ticket.status == Status.CLOSED:
+        raise DomainError(_("This ticket is closed; open a new ticket to write again."))
+    in_reply_to, references = _thread_headers(ticket)
+    now = timezone.now()
+    message = Message.objects.create(
+        ticket=ticket,
+        kind=Message.Kind.REPLY,
+        author_user=actor,
+        from_address=ticket.inbox.email_address,
+        to_addresses=[ticket.customer.email],
+        subject=_reply_subject(ticket),
+        body_text=body_text,
+        message_id=new_message_id(),
+        in_reply_to=in_reply_to,
+        references=references,
+        created_at=now,
+    )
+    outbound = OutboundEmail.objects.create(message=message)
+    _audit(ticket, kind=TicketEvent.Kind.REPLIED, actor=actor, to_value=message.pk)
+    fields = ["last_message_at"]
+    ticket.last_message_at = now
+    if ticket.first_response_at is None:
+        ticket.first_response_at = now
+        fields.append("first_response_at")
+    _touch(ticket, *fields)
+    if status_after and status_after != ticket.status:
+        _set_status(ticket, to=status_after, actor=actor)
+    _enqueue_send(outbound)
+    return message
+
+
+def _reply_subject(ticket: Ticket) -> str:
+    tag = f"[{ticket.reference}]"
+    subject = (
+        ticket.subject
+        if ticket.subject.lower().startswith("re:")
+        else (f"Re: {ticket.subject}")
+    )
+    return f"{subject} {tag}"[:300]
+
+
+def _enqueue_send(outbound: OutboundEmail) -> None:
+    from tickets.tasks import outbound_send_task
+
+    transaction.on_commit(partial(outbound_send_task.delay, outbound_id=outbound.pk))
+
+
+@transaction.atomic
+def ticket_add_note(*, ticket: Ticket, actor: User, body_text: str) -> Message:
+    """Add an internal note; never sent to the customer."""
+    body_text = body_text.strip()
+    if not body_text:
+        raise DomainError(_("A note needs some text."))
+    ticket = _lock_ticket(ticket)
+    message = Message.objects.create(
+        ticket=ticket,
+        kind=Message.Kind.NOTE,
+        author_user=actor,
+        body_text=body_text,
+    )
+    _audit(ticket, kind=TicketEvent.Kind.NOTED, actor=actor, to_value=message.pk)
+    _touch(ticket)
+    return message
+
+
+# --- memberships -------------------------------------------------------------
+
+
+@transaction.atomic
+def membership_set_away(*, membership: Membership, is_away: bool) -> Membership:
+    """Mark a member away (skipped by automatic assignment) or back."""
+    Membership.objects.filter(pk=membership.pk).update(is_away=is_away)
+    membership.refresh_from_db()
+    return membership
