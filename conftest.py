@@ -2,12 +2,17 @@
 
 import pytest
 
+from helpdesk.celery import app as celery_app
 from tickets.models import Membership
 from tickets.tests.factories import InboxFactory, MembershipFactory, TicketFactory
+
+pytest_plugins = ["tests.plugins.realparts"]
 
 
 @pytest.fixture(autouse=True)
 def _fast_settings(settings, tmp_path):
+    # Tasks run in-process unless a test starts a real worker.
+    celery_app.conf.task_always_eager = True
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.MEDIA_ROOT = tmp_path / "media"

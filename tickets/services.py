@@ -13,7 +13,7 @@ from functools import partial
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -257,27 +257,32 @@ def ticket_claim(*, ticket: Ticket, actor: User) -> Ticket:
 
 
 def ticket_auto_assign(*, ticket: Ticket) -> Ticket:
-    """Round robin: the member who waited longest for a ticket, skipping those
-    away or at their open-ticket cap. Runs inside the caller's transaction."""
+    """Round robin: the agent who waited longest for a ticket, skipping those
+    away or at their open-ticket cap. Runs inside the caller's transaction;
+    locking the memberships serialises concurrent assignments."""
     candidates = list(
         Membership.objects.select_for_update(of=("self",))
-        .filter(inbox_id=ticket.inbox_id, is_away=False, user__is_active=True)
-        .annotate(
-            open_count=Count(
-                "user__assigned_tickets",
-                filter=Q(
-                    user__assigned_tickets__inbox_id=ticket.inbox_id,
-                    user__assigned_tickets__status__in=Ticket.ACTIVE_STATUSES,
-                ),
-            )
+        .filter(
+            inbox_id=ticket.inbox_id,
+            role=Membership.Role.AGENT,
+            is_away=False,
+            user__is_active=True,
         )
+        .select_related("user")
         .order_by(F("last_assigned_at").asc(nulls_first=True), "pk")
     )
+    open_counts = dict(
+        Ticket.objects.filter(
+            inbox_id=ticket.inbox_id,
+            status__in=Ticket.ACTIVE_STATUSES,
+            assignee_id__in=[m.user_id for m in candidates],
+        )
+        .values_list("assignee_id")
+        .annotate(n=Count("id"))
+    )
     for membership in candidates:
-        if membership.role != Membership.Role.AGENT:
-            continue
         cap = membership.open_ticket_cap
-        if cap is not None and membership.open_count >= cap:
+        if cap is not None and open_counts.get(membership.user_id, 0) >= cap:
             continue
         Membership.objects.filter(pk=membership.pk).update(
             last_assigned_at=timezone.now()
