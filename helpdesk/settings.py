@@ -154,6 +154,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name for the ticket status enum wherever a field uses it.
+    "ENUM_NAME_OVERRIDES": {"TicketStatusEnum": "tickets.models.Ticket.Status"},
 }
 
 # Production hardening: on unless DEBUG, each overridable.

@@ -161,10 +161,15 @@ def ticket_event_list(*, ticket: Ticket):
     return ticket.events.select_related("actor").order_by("created_at", "id")
 
 
-def customer_list_for_user(*, user: User) -> QuerySet[Customer]:
-    """Customers with at least one ticket the user may see."""
+def customer_list_for_user(*, user: User, q: str | None = None) -> QuerySet[Customer]:
+    """Customers with a ticket the user may see, plus those with no ticket yet
+    (just created, shared by the whole team); optionally searched."""
     visible = ticket_visible_to(user=user).filter(customer=OuterRef("pk"))
-    return Customer.objects.filter(Exists(visible)).order_by("name", "email")
+    any_ticket = Ticket.objects.filter(customer=OuterRef("pk"))
+    qs = Customer.objects.filter(Exists(visible) | ~Exists(any_ticket))
+    if q:
+        qs = qs.filter(Q(email__icontains=q) | Q(name__icontains=q))
+    return qs.order_by("name", "email")
 
 
 def customer_get_for_user(*, user: User, customer_id: int) -> Customer:

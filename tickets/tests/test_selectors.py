@@ -77,3 +77,10 @@ def test_page_of_reports_next_page_without_counting(two_inboxes):
     assert (len(rows), has_next) == (2, True)
     rows, has_next = selectors.page_of(qs, page=2, size=2)
     assert (len(rows), has_next) == (1, False)
+
+
+def test_customer_without_tickets_is_visible_to_staff_and_searchable(two_inboxes):
+    _a, _b, agent_a = two_inboxes
+    new = CustomerFactory(email="nora@beispiel.de", name="Nora Graf")
+    assert list(selectors.customer_list_for_user(user=agent_a, q="graf")) == [new]
+    assert list(selectors.customer_list_for_user(user=agent_a, q="nobody")) == []
