@@ -6,19 +6,21 @@ TicketEvent for every change, and enqueues side effects only after commit.
 
 import logging
 import uuid
+import zoneinfo
 from collections.abc import Iterable
 from datetime import datetime
 from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from helpdesk.exceptions import DomainError, TransitionNotAllowed
 from tickets.models import (
+    AgentProfile,
     Component,
     Customer,
     Inbox,
@@ -442,3 +444,78 @@ def membership_set_away(*, membership: Membership, is_away: bool) -> Membership:
     Membership.objects.filter(pk=membership.pk).update(is_away=is_away)
     membership.refresh_from_db()
     return membership
+
+
+# --- agent profiles ----------------------------------------------------------
+
+
+@transaction.atomic
+def agent_profile_update(*, user: User, language: str, time_zone: str) -> AgentProfile:
+    """Save the user's interface language and time zone, creating the profile."""
+    if language and language not in dict(settings.LANGUAGES):
+        raise DomainError(
+            _("Unknown language “%(language)s”.") % {"language": language}
+        )
+    if time_zone not in zoneinfo.available_timezones():
+        raise DomainError(_("Unknown time zone “%(zone)s”.") % {"zone": time_zone})
+    profile, _created = AgentProfile.objects.update_or_create(
+        user=user, defaults={"language": language, "time_zone": time_zone}
+    )
+    return profile
+
+
+# --- customers (direct edits) ------------------------------------------------
+
+_CUSTOMER_FIELDS = frozenset(
+    {"email", "name", "phone", "preferred_channel", "language", "time_zone", "notes"}
+)
+
+
+def _customer_email_taken(email: str) -> DomainError:
+    return DomainError(
+        _("A customer with the email address %(email)s already exists.")
+        % {"email": email}
+    )
+
+
+def customer_create(*, email: str, **fields: str) -> Customer:
+    """Create a customer whose address is new (compared case-insensitively)."""
+    unknown = set(fields) - _CUSTOMER_FIELDS
+    if unknown:
+        raise DomainError(_("Unknown customer fields: %s") % ", ".join(sorted(unknown)))
+    email = email.strip()
+    if Customer.objects.filter(email__iexact=email).exists():
+        raise _customer_email_taken(email)
+    try:
+        with transaction.atomic():
+            return Customer.objects.create(email=email, **fields)
+    except IntegrityError:
+        # A concurrent create won the unique index on lower(email).
+        raise _customer_email_taken(email) from None
+
+
+def customer_update(*, customer: Customer, **changes: str) -> Customer:
+    """Change a customer's details; a new address must not belong to another."""
+    unknown = set(changes) - _CUSTOMER_FIELDS
+    if unknown:
+        raise DomainError(_("Unknown customer fields: %s") % ", ".join(sorted(unknown)))
+    if "email" in changes:
+        changes["email"] = changes["email"].strip()
+        taken = Customer.objects.filter(email__iexact=changes["email"]).exclude(
+            pk=customer.pk
+        )
+        if taken.exists():
+            raise _customer_email_taken(changes["email"])
+    try:
+        with transaction.atomic():
+            customer = Customer.objects.select_for_update(of=("self",)).get(
+                pk=customer.pk
+            )
+            changed = [f for f, v in changes.items() if getattr(customer, f) != v]
+            for field in changed:
+                setattr(customer, field, changes[field])
+            if changed:
+                customer.save(update_fields=changed)
+    except IntegrityError:
+        raise _customer_email_taken(changes.get("email", customer.email)) from None
+    return customer
