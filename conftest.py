@@ -1,12 +1,21 @@
 """Shared fixtures: a few named actors built from the factories."""
 
 import pytest
+from django.test import override_settings
 
 from helpdesk.celery import app as celery_app
 from tickets.models import Membership
 from tickets.tests.factories import InboxFactory, MembershipFactory, TicketFactory
 
 pytest_plugins = ["tests.plugins.realparts"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _plain_http():
+    """Tests talk plain HTTP whatever DEBUG says; session-wide because the live
+    server builds its middleware once, before per-test overrides apply."""
+    with override_settings(SECURE_SSL_REDIRECT=False, SECURE_HSTS_SECONDS=0):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -1,9 +1,11 @@
-"""Per-user interface language: the profile's choice wins over the browser's."""
+"""Per-user interface language and time zone: the profile's choice wins over
+the browser's language and the server's UTC."""
 
+import zoneinfo
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
-from django.utils import translation
+from django.utils import timezone, translation
 
 
 class UserLanguageMiddleware:
@@ -12,7 +14,14 @@ class UserLanguageMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         profile = getattr(request.user, "agent_profile", None)
-        if profile is not None and profile.language:
+        if profile is None:
+            timezone.deactivate()
+            return self.get_response(request)
+        if profile.language:
             translation.activate(profile.language)
             request.LANGUAGE_CODE = profile.language
+        try:
+            timezone.activate(zoneinfo.ZoneInfo(profile.time_zone))
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            timezone.deactivate()
         return self.get_response(request)
