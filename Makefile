@@ -99,7 +99,8 @@ messages: bootstrap ## Compile the German translations (.po -> .mo)
 
 # For demo and test: skip with a warning when gettext is not installed.
 compiled-messages: bootstrap
-	@if command -v msgfmt >/dev/null; then $(COMPILEMESSAGES); \
+	@if ! compgen -G "locale/*/LC_MESSAGES/*.po" >/dev/null; then :; \
+	elif command -v msgfmt >/dev/null; then $(COMPILEMESSAGES); \
 	else echo "WARNING: msgfmt not found (apt-get install gettext); German translations not compiled" >&2; fi
 
 clean: ## Remove caches, collected static files and test artifacts
