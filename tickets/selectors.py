@@ -96,7 +96,13 @@ def ticket_list_for_user(
     elif f.view == "unassigned":
         qs = qs.filter(assignee__isnull=True)
     if f.inbox:
-        qs = qs.filter(inbox__slug=f.inbox)
+        # A literal id lets the planner pick the per-inbox partial index.
+        inbox_id = (
+            Inbox.objects.filter(slug=f.inbox, memberships__user=user)
+            .values_list("pk", flat=True)
+            .first()
+        )
+        qs = qs.filter(inbox_id=inbox_id) if inbox_id else qs.none()
     if f.status in (None, "active"):
         qs = qs.filter(status__in=Ticket.ACTIVE_STATUSES)
     elif f.status != "any":
@@ -156,6 +162,34 @@ def message_list_for_ticket(
     return qs.order_by("created_at", "id")
 
 
+THREAD_WINDOW = 20
+
+
+def message_window_for_ticket(
+    *, ticket: Ticket, show_all: bool = False
+) -> tuple[list[Message], bool]:
+    """The latest messages of the thread in order, and whether earlier ones
+    were left out (long threads open at their end)."""
+    qs = message_list_for_ticket(ticket=ticket)
+    if show_all:
+        return list(qs), False
+    latest = list(qs.order_by("-created_at", "-id")[: THREAD_WINDOW + 1])
+    return latest[:THREAD_WINDOW][::-1], len(latest) > THREAD_WINDOW
+
+
+def assignee_choices_for_user(*, user: User) -> list:
+    """Active members of any of the user's inboxes, one query, by name."""
+    memberships = (
+        Membership.objects.filter(inbox_id__in=_visible_inbox_ids(user))
+        .filter(user__is_active=True)
+        .select_related("user")
+    )
+    users = {m.user_id: m.user for m in memberships}
+    return sorted(
+        users.values(), key=lambda u: (u.get_full_name() or u.get_username()).lower()
+    )
+
+
 def ticket_event_list(*, ticket: Ticket):
     """The audit trail of a ticket, oldest first."""
     return ticket.events.select_related("actor").order_by("created_at", "id")
@@ -194,5 +228,7 @@ def page_of(qs: QuerySet, *, page: int, size: int) -> tuple[list, bool]:
     """One page without COUNT(*): the rows and whether a next page exists."""
     page = max(1, min(page, MAX_PAGE))
     start = (page - 1) * size
-    rows = list(qs[start : start + size + 1])
-    return rows[:size], len(rows) > size
+    # Skip rows on the index alone, then load just the page with its joins.
+    ids = list(qs.values_list("pk", flat=True)[start : start + size + 1])
+    by_id = qs.filter(pk__in=ids[:size]).in_bulk()
+    return [by_id[pk] for pk in ids[:size] if pk in by_id], len(ids) > size

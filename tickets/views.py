@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from helpdesk.exceptions import DomainError
 from tickets import forms, selectors, services
 from tickets.mail.outbound import outbound_retry_now
-from tickets.models import Attachment, Inbox, Message, Ticket
+from tickets.models import Attachment, Message, Ticket
 
 PAGE_SIZE = 25
 STATUS_FILTERS = [
@@ -42,14 +42,6 @@ def _wants_fragment(request: HttpRequest) -> bool:
 # --- ticket list -------------------------------------------------------------
 
 
-def _assignee_choices(inboxes: list[Inbox]) -> list:
-    users = {}
-    for inbox in inboxes:
-        for membership in selectors.members_of_inbox(inbox=inbox):
-            users.setdefault(membership.user_id, membership.user)
-    return sorted(users.values(), key=lambda user: forms.member_label(user).lower())
-
-
 @login_required
 @require_GET
 def ticket_list(request: HttpRequest) -> HttpResponse:
@@ -64,7 +56,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     inboxes = list(selectors.inbox_list_for_user(user=request.user))
     context |= {
         "inboxes": inboxes,
-        "assignees": _assignee_choices(inboxes),
+        "assignees": selectors.assignee_choices_for_user(user=request.user),
         "statuses": STATUS_FILTERS,
         "priorities": Ticket.Priority.choices,
     }
@@ -80,11 +72,16 @@ def _ticket_context(
     reply_form: forms.ReplyForm | None = None,
     note_form: forms.NoteForm | None = None,
     tab: str = "reply",
+    show_all: bool = False,
 ) -> dict:
     members = list(selectors.members_of_inbox(inbox=ticket.inbox))
+    thread, has_earlier = selectors.message_window_for_ticket(
+        ticket=ticket, show_all=show_all
+    )
     return {
         "ticket": ticket,
-        "thread": selectors.message_list_for_ticket(ticket=ticket),
+        "thread": thread,
+        "has_earlier": has_earlier,
         "events": selectors.ticket_event_list(ticket=ticket),
         "members": members,
         "reply_form": reply_form or forms.ReplyForm(ticket=ticket),
@@ -101,7 +98,9 @@ def _ticket_context(
 def ticket_detail(request: HttpRequest, reference: str) -> HttpResponse:
     """The conversation, the composer and the ticket's properties."""
     ticket = selectors.ticket_get_for_user(user=request.user, reference=reference)
-    return render(request, "tickets/ticket_detail.html", _ticket_context(ticket))
+    show_all = request.GET.get("thread") == "all"
+    context = _ticket_context(ticket, show_all=show_all)
+    return render(request, "tickets/ticket_detail.html", context)
 
 
 def ticket_action(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

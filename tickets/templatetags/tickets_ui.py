@@ -24,7 +24,9 @@ Kind = TicketEvent.Kind
 
 def _capped_count(filters: selectors.TicketFilters, user: AbstractBaseUser) -> str:
     qs = selectors.ticket_list_for_user(user=user, filters=filters)
-    count = qs.order_by().values("pk")[: NAV_COUNT_CAP + 1].count()
+    # Ordering by inbox keeps the planner on the partial index of active
+    # tickets; unordered it may scan the table when pages are not vacuumed.
+    count = qs.order_by("inbox_id").values("pk")[: NAV_COUNT_CAP + 1].count()
     return f"{NAV_COUNT_CAP}+" if count > NAV_COUNT_CAP else str(count)
 
 

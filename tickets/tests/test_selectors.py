@@ -84,3 +84,36 @@ def test_customer_without_tickets_is_visible_to_staff_and_searchable(two_inboxes
     new = CustomerFactory(email="nora@beispiel.de", name="Nora Graf")
     assert list(selectors.customer_list_for_user(user=agent_a, q="graf")) == [new]
     assert list(selectors.customer_list_for_user(user=agent_a, q="nobody")) == []
+
+
+def test_long_thread_opens_at_its_latest_messages(two_inboxes):
+    from tickets.tests.factories import MessageFactory
+
+    a, _b, _agent = two_inboxes
+    ticket = TicketFactory(inbox=a)
+    messages = MessageFactory.create_batch(selectors.THREAD_WINDOW + 5, ticket=ticket)
+    window, has_earlier = selectors.message_window_for_ticket(ticket=ticket)
+    assert has_earlier
+    assert [m.pk for m in window] == [m.pk for m in messages[-selectors.THREAD_WINDOW :]]
+    everything, has_earlier = selectors.message_window_for_ticket(
+        ticket=ticket, show_all=True
+    )
+    assert (len(everything), has_earlier) == (len(messages), False)
+
+
+def test_inbox_filter_ignores_inboxes_the_user_is_not_in(two_inboxes):
+    _a, b, agent_a = two_inboxes
+    TicketFactory(inbox=b)
+    filters = selectors.TicketFilters(inbox=b.slug)
+    assert not selectors.ticket_list_for_user(user=agent_a, filters=filters).exists()
+
+
+def test_assignee_choices_span_all_inboxes_of_the_user(two_inboxes):
+    a, b, agent_a = two_inboxes
+    colleague = MembershipFactory(inbox=a).user
+    MembershipFactory(inbox=b)  # visible once agent_a joins inbox b
+    MembershipFactory(inbox=b, user=agent_a)
+    choices = selectors.assignee_choices_for_user(user=agent_a)
+    assert set(choices) == {agent_a, colleague} | {
+        m.user for m in b.memberships.all()
+    }
