@@ -2,6 +2,7 @@
 
 import pytest
 from django.test import override_settings
+from django.utils import translation
 
 from helpdesk.celery import app as celery_app
 from tickets.models import Membership
@@ -20,6 +21,8 @@ def _plain_http():
 
 @pytest.fixture(autouse=True)
 def _fast_settings(settings, tmp_path):
+    # Each test starts in English; a request may have switched the thread.
+    translation.activate("en")
     # Tasks run in-process unless a test starts a real worker.
     celery_app.conf.task_always_eager = True
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

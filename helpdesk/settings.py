@@ -135,6 +135,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tickets.outbound_sweep",
         "schedule": timedelta(minutes=1),
     },
+    "inbound-sweep": {
+        "task": "tickets.email_sweep",
+        "schedule": timedelta(minutes=1),
+    },
 }
 
 REST_FRAMEWORK = {

@@ -21,6 +21,10 @@ def _reply_token() -> str:
     return secrets.token_hex(8)
 
 
+def _inbound_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
 class Inbox(models.Model):
     name = models.CharField(_("name"), max_length=100)
     slug = models.SlugField(_("slug"), unique=True)
@@ -42,6 +46,17 @@ class Inbox(models.Model):
         help_text=_("Round robin among members who are not away and under their cap."),
     )
     last_ticket_number = models.PositiveIntegerField(default=1000, editable=False)
+    max_attachment_bytes = models.PositiveBigIntegerField(
+        _("largest attachment kept (bytes)"),
+        default=10 * 1024 * 1024,
+        help_text=_("Larger attachments are left out with a note in the message."),
+    )
+    inbound_secret = models.CharField(
+        _("inbound secret"),
+        max_length=64,
+        default=_inbound_secret,
+        help_text=_("Bearer token for posting raw mail to the inbound endpoint."),
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -354,6 +369,7 @@ class TicketEvent(models.Model):
         REPLIED = "replied", _("Reply sent")
         NOTED = "noted", _("Internal note added")
         DELIVERY = "delivery", _("Delivery state")
+        RECEIVED = "received", _("Message received")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(
@@ -408,6 +424,12 @@ class Message(models.Model):
     body_text = models.TextField(blank=True)
     # Sanitised before it is stored; templates may render it as safe.
     body_html = models.TextField(blank=True)
+    # body_text has quoted history stripped; this keeps the whole text.
+    body_quoted = models.TextField(
+        blank=True, help_text=_("Full text with quoted history; empty if none.")
+    )
+    # Auto-replies we receive and acknowledgements we send.
+    is_auto = models.BooleanField(default=False)
     # Email threading headers (ours for replies, the sender's for inbound mail).
     message_id = models.CharField(max_length=998, blank=True)
     in_reply_to = models.CharField(max_length=998, blank=True)
@@ -483,3 +505,79 @@ class OutboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.message_id} {self.status}"
+
+
+class InboundEmail(models.Model):
+    """One received email, stored raw before it is parsed; never deleted."""
+
+    class Source(models.TextChoices):
+        IMAP = "imap", _("IMAP")
+        COMMAND = "command", _("Command")
+        HTTP = "http", _("HTTP")
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("Received, not yet processed")
+        PROCESSED = "processed", _("Processed")
+        DUPLICATE = "duplicate", _("Duplicate")
+        IGNORED = "ignored", _("Ignored (bounce or auto-reply)")
+        QUARANTINED = "quarantined", _("Quarantined")
+
+    class Outcome(models.TextChoices):
+        TICKET_CREATED = "ticket_created", _("Ticket created")
+        REPLY_THREADED = "reply_threaded", _("Reply threaded")
+        AUTO_REPLY = "auto_reply", _("Auto-reply")
+        BOUNCE = "bounce", _("Bounce")
+        BULK = "bulk", _("Bulk mail, ticket created")
+
+    inbox = models.ForeignKey(
+        Inbox, on_delete=models.PROTECT, related_name="inbound_emails"
+    )
+    raw = models.BinaryField()
+    source = models.CharField(max_length=8, choices=Source)
+    received_at = models.DateTimeField(default=timezone.now)
+    # From the header, or <sha256@hash> when the message has none.
+    message_id = models.CharField(max_length=998)
+    content_sha256 = models.CharField(max_length=64)
+    status = models.CharField(max_length=12, choices=Status, default=Status.RECEIVED)
+    outcome = models.CharField(max_length=16, choices=Outcome, blank=True)
+    error = models.TextField(blank=True)
+    # The message this email became (or, for a bounce, the one it reports).
+    result_message = models.ForeignKey(
+        Message,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="inbound_emails",
+    )
+    ticket = models.ForeignKey(
+        Ticket,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="inbound_emails",
+    )
+    processed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = _("inbound email")
+        verbose_name_plural = _("inbound emails")
+        constraints = [
+            # The same message delivered twice is stored once; a different
+            # message reusing a Message-ID differs in its hash and is kept.
+            models.UniqueConstraint(
+                fields=["inbox", "message_id", "content_sha256"],
+                name="inbound_email_unique_delivery",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["status", "received_at"],
+                name="inbound_pending",
+                condition=models.Q(status__in=["received", "quarantined"]),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.message_id} ({self.status})"

@@ -414,7 +414,10 @@ def _reply_subject(ticket: Ticket) -> str:
 def _enqueue_send(outbound: OutboundEmail) -> None:
     from tickets.tasks import outbound_send_task
 
-    transaction.on_commit(partial(outbound_send_task.delay, outbound_id=outbound.pk))
+    # robust: with the broker down the row stays queued for the sweep.
+    transaction.on_commit(
+        partial(outbound_send_task.delay, outbound_id=outbound.pk), robust=True
+    )
 
 
 @transaction.atomic
@@ -519,3 +522,79 @@ def customer_update(*, customer: Customer, **changes: str) -> Customer:
     except IntegrityError:
         raise _customer_email_taken(changes.get("email", customer.email)) from None
     return customer
+
+
+# --- inbound mail ------------------------------------------------------------
+
+
+@transaction.atomic
+def ticket_add_inbound(
+    *,
+    ticket: Ticket,
+    customer: Customer | None,
+    from_address: str,
+    subject: str,
+    body_text: str,
+    body_html: str = "",
+    body_quoted: str = "",
+    message_id: str,
+    in_reply_to: str = "",
+    references: str = "",
+    to: Iterable[str] = (),
+    cc: Iterable[str] = (),
+    is_auto: bool = False,
+    received_at: datetime | None = None,
+) -> Message:
+    """Append a received email to the ticket and audit it; an auto-reply
+    does not count as the customer's latest message."""
+    now = received_at or timezone.now()
+    ticket = _lock_ticket(ticket)
+    message = Message.objects.create(
+        ticket=ticket,
+        kind=Message.Kind.INBOUND,
+        author_customer=customer,
+        from_address=from_address,
+        to_addresses=list(to),
+        cc_addresses=list(cc),
+        subject=subject[:300],
+        body_text=body_text,
+        body_html=body_html,
+        body_quoted=body_quoted,
+        message_id=message_id or new_message_id(),
+        in_reply_to=in_reply_to,
+        references=references,
+        is_auto=is_auto,
+        created_at=now,
+    )
+    _audit(
+        ticket,
+        kind=TicketEvent.Kind.RECEIVED,
+        actor=None,
+        to_value=message.pk,
+        note=_("Automatic reply from %(sender)s") % {"sender": from_address}
+        if is_auto
+        else from_address,
+    )
+    fields = []
+    if not is_auto:
+        ticket.last_message_at = now
+        fields.append("last_message_at")
+    _touch(ticket, *fields)
+    return message
+
+
+@transaction.atomic
+def message_mark_bounced(*, message: Message, reason: str) -> None:
+    """Record that our email came back undelivered: outbox row failed and a
+    delivery event on its ticket."""
+    OutboundEmail.objects.filter(message=message).exclude(
+        status=OutboundEmail.Status.FAILED
+    ).update(status=OutboundEmail.Status.FAILED, last_error=reason[:2000])
+    _audit(
+        message.ticket,
+        kind=TicketEvent.Kind.DELIVERY,
+        actor=None,
+        from_value=message.message_id,
+        to_value=OutboundEmail.Status.FAILED,
+        note=_("Bounced: %(reason)s") % {"reason": reason},
+    )

@@ -1,8 +1,9 @@
 """Thin Celery wrappers around the tickets services."""
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
-from tickets.mail import outbound
+from tickets.mail import intake, outbound
 
 
 @shared_task(name="tickets.outbound_send", acks_late=True)
@@ -21,4 +22,25 @@ def outbound_sweep_task() -> int:
     ids = outbound.outbound_due_ids()
     for outbound_id in ids:
         outbound_send_task.delay(outbound_id=outbound_id)
+    return len(ids)
+
+
+@shared_task(
+    name="tickets.email_process",
+    acks_late=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+    max_retries=8,
+)
+def email_process_task(*, inbound_id: int) -> None:
+    """Process one stored inbound email; safe to run more than once."""
+    intake.email_process(inbound_id=inbound_id)
+
+
+@shared_task(name="tickets.email_sweep", acks_late=True)
+def email_sweep_task() -> int:
+    """Re-enqueue stored emails whose processing task was lost."""
+    ids = intake.inbound_pending_ids()
+    for inbound_id in ids:
+        email_process_task.delay(inbound_id=inbound_id)
     return len(ids)

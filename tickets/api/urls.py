@@ -1,6 +1,7 @@
 from django.urls import path, re_path
 
 from tickets.api import views
+from tickets.api.inbound import InboundEmailApi
 
 app_name = "api"
 urlpatterns = [
@@ -11,6 +12,11 @@ urlpatterns = [
         "inboxes/<slug:slug>/members/",
         views.InboxMemberListApi.as_view(),
         name="inbox-members",
+    ),
+    path(
+        "inboxes/<slug:slug>/inbound/",
+        InboundEmailApi.as_view(),
+        name="inbox-inbound",
     ),
     path("customers/", views.CustomerListCreateApi.as_view(), name="customer-list"),
     path(

@@ -47,6 +47,10 @@ def build_email(message: Message) -> EmailMessage:
         headers["In-Reply-To"] = message.in_reply_to
     if message.references:
         headers["References"] = message.references
+    if message.is_auto:
+        # RFC 3834: other robots must not answer; Exchange honours the second.
+        headers["Auto-Submitted"] = "auto-replied"
+        headers["X-Auto-Response-Suppress"] = "All"
     return EmailMessage(
         subject=message.subject,
         body=body,
@@ -132,7 +136,7 @@ def outbound_retry_now(*, outbound: OutboundEmail) -> None:
     )
     if updated:
         transaction.on_commit(
-            partial(outbound_send_task.delay, outbound_id=outbound.pk)
+            partial(outbound_send_task.delay, outbound_id=outbound.pk), robust=True
         )
 
 

@@ -94,7 +94,9 @@ def test_long_thread_opens_at_its_latest_messages(two_inboxes):
     messages = MessageFactory.create_batch(selectors.THREAD_WINDOW + 5, ticket=ticket)
     window, has_earlier = selectors.message_window_for_ticket(ticket=ticket)
     assert has_earlier
-    assert [m.pk for m in window] == [m.pk for m in messages[-selectors.THREAD_WINDOW :]]
+    assert [m.pk for m in window] == [
+        m.pk for m in messages[-selectors.THREAD_WINDOW :]
+    ]
     everything, has_earlier = selectors.message_window_for_ticket(
         ticket=ticket, show_all=True
     )
@@ -114,6 +116,4 @@ def test_assignee_choices_span_all_inboxes_of_the_user(two_inboxes):
     MembershipFactory(inbox=b)  # visible once agent_a joins inbox b
     MembershipFactory(inbox=b, user=agent_a)
     choices = selectors.assignee_choices_for_user(user=agent_a)
-    assert set(choices) == {agent_a, colleague} | {
-        m.user for m in b.memberships.all()
-    }
+    assert set(choices) == {agent_a, colleague} | {m.user for m in b.memberships.all()}
