@@ -117,6 +117,8 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="support@amends.example")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Domain used in our Message-IDs.
 MAIL_DOMAIN = env("MAIL_DOMAIN", default="amends.example")
+# Key for mail source passwords at rest; empty: derived from SECRET_KEY.
+MAIL_SECRET_KEY = env("MAIL_SECRET_KEY", default="")
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
@@ -137,6 +139,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "inbound-sweep": {
         "task": "tickets.email_sweep",
+        "schedule": timedelta(minutes=1),
+    },
+    "imap-poll-due": {
+        "task": "tickets.imap_poll_due",
         "schedule": timedelta(minutes=1),
     },
 }

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -581,3 +582,111 @@ class InboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.message_id} ({self.status})"
+
+
+class MailSource(models.Model):
+    """An IMAP mailbox folder polled into an inbox. The password is stored
+    encrypted; the UID state makes each message be taken once."""
+
+    class TlsMode(models.TextChoices):
+        SSL = "ssl", _("TLS from the start (IMAPS, usually port 993)")
+        STARTTLS = "starttls", _("STARTTLS (usually port 143)")
+        NONE = "none", _("None: plain text, only on a trusted network")
+
+    class AfterImport(models.TextChoices):
+        SEEN = "seen", _("Mark as read (\\Seen)")
+        MOVE = "move", _("Move to a folder")
+        DELETE = "delete", _("Delete from the server")
+
+    inbox = models.ForeignKey(
+        Inbox, on_delete=models.CASCADE, related_name="mail_sources"
+    )
+    host = models.CharField(_("IMAP server"), max_length=255)
+    port = models.PositiveIntegerField(_("port"), default=993)
+    tls_mode = models.CharField(
+        _("encryption"), max_length=8, choices=TlsMode, default=TlsMode.SSL
+    )
+    folder = models.CharField(_("folder"), max_length=255, default="INBOX")
+    username = models.CharField(_("user name"), max_length=255)
+    # Fernet token (tickets.mail.crypto); the plain secret is never stored.
+    secret_encrypted = models.TextField(blank=True, editable=False)
+    poll_interval = models.DurationField(
+        _("poll interval"),
+        default=timedelta(minutes=1),
+        validators=[MinValueValidator(timedelta(minutes=1))],
+        help_text=_("How often the mailbox is read, e.g. 00:05:00; at least a minute."),
+    )
+    after_import = models.CharField(
+        _("after import"),
+        max_length=8,
+        choices=AfterImport,
+        default=AfterImport.SEEN,
+        help_text=_(
+            "Done on the server once the message is safely stored, never before."
+        ),
+    )
+    move_to_folder = models.CharField(
+        _("move to folder"),
+        max_length=255,
+        blank=True,
+        help_text=_("For “Move to a folder”; created if missing."),
+    )
+    is_enabled = models.BooleanField(_("enabled"), default=True)
+    last_polled_at = models.DateTimeField(_("last poll"), null=True, blank=True)
+    last_success_at = models.DateTimeField(
+        _("last successful poll"), null=True, blank=True
+    )
+    last_error = models.TextField(_("last error"), blank=True)
+    last_error_at = models.DateTimeField(_("last error at"), null=True, blank=True)
+    # The folder's UIDVALIDITY and the highest UID taken under it.
+    uid_validity = models.BigIntegerField(null=True, blank=True)
+    last_uid = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["inbox", "host", "username", "folder"]
+        verbose_name = _("mail source")
+        verbose_name_plural = _("mail sources")
+        constraints = [
+            # Two sources on one folder would import every message twice.
+            models.UniqueConstraint(
+                fields=["host", "port", "username", "folder"],
+                name="mail_source_unique_folder",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(tls_mode__in=["ssl", "starttls", "none"]),
+                name="mail_source_tls_mode_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(after_import__in=["seen", "move", "delete"]),
+                name="mail_source_after_import_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(after_import="move") | ~models.Q(move_to_folder=""),
+                name="mail_source_move_needs_folder",
+                violation_error_message=_("Name the folder to move imported mail to."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(port__gte=1, port__lte=65535),
+                name="mail_source_port_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username}@{self.host}/{self.folder}"
+
+    @property
+    def has_secret(self) -> bool:
+        return bool(self.secret_encrypted)
+
+    def set_secret(self, secret: str) -> None:
+        """Encrypt the password for storage (the caller saves the row)."""
+        from tickets.mail.crypto import encrypt
+
+        self.secret_encrypted = encrypt(secret)
+
+    def get_secret(self) -> str:
+        """The decrypted password; raises SecretUnreadable after a key change."""
+        from tickets.mail.crypto import decrypt
+
+        return decrypt(self.secret_encrypted)

@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from tickets.mail import intake, outbound
+from tickets.mail import imap, intake, outbound
 
 
 @shared_task(name="tickets.outbound_send", acks_late=True)
@@ -43,4 +43,23 @@ def email_sweep_task() -> int:
     ids = intake.inbound_pending_ids()
     for inbound_id in ids:
         email_process_task.delay(inbound_id=inbound_id)
+    return len(ids)
+
+
+@shared_task(name="tickets.imap_poll", acks_late=True)
+def imap_poll_task(*, source_id: int) -> int:
+    """Poll one mail source; a no-op while another poll of it runs. A poll
+    that stopped at its bounds queues the next one at once."""
+    result = imap.imap_poll(source_id=source_id)
+    if result.more and result.taken and not result.error:
+        imap_poll_task.delay(source_id=source_id)
+    return result.stored
+
+
+@shared_task(name="tickets.imap_poll_due", acks_late=True)
+def imap_poll_due_task() -> int:
+    """Queue one poll per enabled mail source whose interval has passed."""
+    ids = imap.mail_source_due_ids()
+    for source_id in ids:
+        imap_poll_task.delay(source_id=source_id)
     return len(ids)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tickets import views
+from tickets import mail_views, views
 
 app_name = "tickets"
 urlpatterns = [
@@ -37,5 +37,16 @@ urlpatterns = [
         "me/memberships/<int:membership_id>/away/",
         views.membership_away,
         name="membership-away",
+    ),
+    path("mail/quarantine/", mail_views.quarantine_list, name="quarantine-list"),
+    path(
+        "mail/quarantine/<int:inbound_id>/raw/",
+        mail_views.inbound_raw,
+        name="quarantine-raw",
+    ),
+    path(
+        "mail/quarantine/<int:inbound_id>/reprocess/",
+        mail_views.inbound_reprocess,
+        name="quarantine-reprocess",
     ),
 ]

@@ -6,7 +6,15 @@ from decimal import Decimal
 import factory
 from django.contrib.auth import get_user_model
 
-from tickets.models import Component, Customer, Inbox, Membership, Message, Ticket
+from tickets.models import (
+    Component,
+    Customer,
+    Inbox,
+    MailSource,
+    Membership,
+    Message,
+    Ticket,
+)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -91,3 +99,23 @@ class MessageFactory(factory.django.DjangoModelFactory):
     from_address = factory.SelfAttribute("ticket.customer.email")
     body_text = factory.Faker("paragraph")
     message_id = factory.Sequence(lambda n: f"<m{n}@mail.example>")
+
+
+class MailSourceFactory(factory.django.DjangoModelFactory):
+    """An IMAP source; `secret` is the plain password, stored encrypted."""
+
+    class Meta:
+        model = MailSource
+        skip_postgeneration_save = True
+
+    inbox = factory.SubFactory(InboxFactory)
+    host = "127.0.0.1"
+    port = 143
+    tls_mode = MailSource.TlsMode.NONE
+    username = factory.Sequence(lambda n: f"mailbox{n}")
+
+    @factory.post_generation
+    def secret(obj, create, extracted, **kwargs):
+        obj.set_secret(extracted if extracted is not None else "imap-pass-123")
+        if create:
+            obj.save(update_fields=["secret_encrypted"])
