@@ -160,3 +160,19 @@ def test_unreadable_path_is_refused_before_anything_is_ingested(inbox, tmp_path)
     with pytest.raises(CommandError, match=r"Cannot read .*missing\.eml: no such file"):
         ingest(str(CORPUS / "new_plain_en.eml"), str(tmp_path / "missing.eml"))
     assert InboundEmail.objects.count() == 0
+
+
+def test_database_outage_exits_with_tempfail_so_the_mta_retries(inbox, monkeypatch):
+    # given a database that is down when the pipe delivers
+    from django.db import OperationalError
+
+    from tickets.mail import intake
+
+    def down(**kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(intake, "email_ingest", down)
+    # when / then: exit status 75 (EX_TEMPFAIL) instead of a bounce-worthy 1
+    with pytest.raises(SystemExit) as exit_info:
+        ingest("-", stdin=corpus("new_plain_en.eml"))
+    assert exit_info.value.code == 75

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import InterfaceError, OperationalError
 from tqdm import tqdm
 
 from tickets.mail import intake
@@ -25,6 +26,8 @@ BUCKETS = (
     "auto_ignored",
     "quarantined",
 )
+# sysexits.h: a mail server defers and retries on this instead of bouncing.
+EX_TEMPFAIL = 75
 _FROM_LINE = re.compile(rb"^From \S+")
 _ESCAPED_FROM = re.compile(rb"^>(>*From )")
 
@@ -58,9 +61,13 @@ class Command(BaseCommand):
         )
         with progress:
             for raw in _all_messages(sources, stdin):
-                row = intake.email_ingest(
-                    inbox=inbox, raw=raw, source=InboundEmail.Source.COMMAND
-                )
+                try:
+                    row = intake.email_ingest(
+                        inbox=inbox, raw=raw, source=InboundEmail.Source.COMMAND
+                    )
+                except (OperationalError, InterfaceError) as exc:
+                    self.stderr.write(f"4.3.0 Database unavailable, try again: {exc}")
+                    raise SystemExit(EX_TEMPFAIL) from exc
                 bucket = intake.outcome_bucket(row)
                 counts[bucket] = counts.get(bucket, 0) + 1
                 progress.update()
