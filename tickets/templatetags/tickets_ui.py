@@ -8,6 +8,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.timesince import timesince
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from tickets import selectors
@@ -91,7 +92,9 @@ def money(amount: Decimal | str | None, currency: str) -> str:
     value = Decimal(amount).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     text = number_format(value, 2, force_grouping=True)
     symbol = CURRENCY_SYMBOLS.get(currency)
-    return f"{symbol}{text}" if symbol else f"{text} {currency}"
+    if symbol and get_language() != "de":
+        return f"{symbol}{text}"
+    return f"{text} {symbol or currency}"  # German style: "50,00 €"
 
 
 def _label(choices: type, value: str) -> str:

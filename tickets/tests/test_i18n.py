@@ -164,3 +164,15 @@ def test_compiled_catalogue_holds_every_translation_of_the_source():
             assert compiled.gettext(entry["msgid"]) == entry["msgstr"], (
                 "django.mo is stale: run compilemessages"
             )
+
+
+def test_money_follows_the_language_convention():
+    from decimal import Decimal
+
+    from tickets.templatetags.tickets_ui import money
+
+    with translation.override("en"):
+        assert money(Decimal("1050.5"), "EUR") == "€1,050.50"
+    with translation.override("de"):
+        assert money(Decimal("1050.5"), "EUR") == "1.050,50 €"
+        assert money("3", "CHF") == "3,00 CHF"
