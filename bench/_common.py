@@ -74,6 +74,18 @@ def recreate_database(url: str) -> None:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(name))
 
 
+def clone_database(template_url: str, url: str) -> None:
+    """Drop the database at `url` and create it as a copy of `template_url`
+    (a file copy: much faster than seeding again)."""
+    from psycopg import sql
+
+    name = sql.Identifier(database_name(url))
+    template = sql.Identifier(database_name(template_url))
+    with _admin_connect(url) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+        conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(name, template))
+
+
 def drop_database(url: str) -> None:
     from psycopg import sql
 
@@ -142,6 +154,22 @@ def scalar(sql_text: str, params: Any = None) -> Any:
         cursor.execute(sql_text, params)
         row = cursor.fetchone()
     return row[0] if row else None
+
+
+def row(sql_text: str, params: Any = None) -> tuple:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql_text, params)
+        return cursor.fetchone()
+
+
+def rows(sql_text: str, params: Any = None) -> list[tuple]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql_text, params)
+        return cursor.fetchall()
 
 
 @contextmanager

@@ -133,6 +133,10 @@ CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
+    "recovery-notify-sweep": {
+        "task": "recovery.notify_sweep",
+        "schedule": timedelta(minutes=5),
+    },
     "outbound-sweep": {
         "task": "tickets.outbound_sweep",
         "schedule": timedelta(minutes=1),
@@ -144,6 +148,19 @@ CELERY_BEAT_SCHEDULE = {
     "imap-poll-due": {
         "task": "tickets.imap_poll_due",
         "schedule": timedelta(minutes=1),
+    },
+    # Due follow-ups: safe with several workers; run exactly one beat.
+    "followups-dispatch": {
+        "task": "followups.followup_dispatch",
+        "schedule": timedelta(minutes=1),
+    },
+    "followups-promise-scan": {
+        "task": "followups.promise_scan",
+        "schedule": timedelta(minutes=1),
+    },
+    "followups-digest": {
+        "task": "followups.notification_digest",
+        "schedule": timedelta(hours=1),
     },
 }
 

@@ -10,6 +10,11 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("recovery/", include("recovery.urls")),
+    path("api/v1/recovery/", include("recovery.api.urls")),
+    path("followups/", include("followups.urls")),
+    path("s/", include("followups.survey_urls")),
+    path("api/v1/followups/", include("followups.api.urls")),
     path("api/v1/", include("tickets.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path(

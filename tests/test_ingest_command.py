@@ -171,7 +171,7 @@ def test_database_outage_exits_with_tempfail_so_the_mta_retries(inbox, monkeypat
     def down(**kwargs):
         raise OperationalError("connection refused")
 
-    monkeypatch.setattr(intake, "email_ingest", down)
+    monkeypatch.setattr(intake, "email_ingest_many", down)
     # when / then: exit status 75 (EX_TEMPFAIL) instead of a bounce-worthy 1
     with pytest.raises(SystemExit) as exit_info:
         ingest("-", stdin=corpus("new_plain_en.eml"))

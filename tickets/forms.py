@@ -43,6 +43,17 @@ class ReplyForm(forms.Form):
     status_after = forms.ChoiceField(
         label=_("Status after sending"), required=False, choices=()
     )
+    # "You will hear from me by ...": the owner is reminded ahead of it.
+    next_update_at = forms.DateTimeField(
+        label=_("Next update to the customer by"),
+        required=False,
+        widget=forms.DateTimeInput(
+            attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+        ),
+    )
+    record_promise = forms.BooleanField(
+        label=_("Record it as a promise"), required=False
+    )
 
     def __init__(self, *args, ticket: Ticket, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -7,14 +7,15 @@ TicketEvent for every change, and enqueues side effects only after commit.
 import logging
 import uuid
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
-from django.db.models import Count, F
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, F, Value
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -48,15 +49,24 @@ def new_message_id() -> str:
 def customer_get_or_create(*, email: str, name: str = "", **defaults) -> Customer:
     """The customer with this address (case-insensitive), created if new."""
     email = email.strip()
-    customer = Customer.objects.filter(email__iexact=email).first()
-    if customer:
-        return customer
-    with transaction.atomic():
+    customer = _customer_by_email(email)
+    if customer is None:
         # Two intakes racing for a new address: the unique index decides.
-        customer, _created = Customer.objects.get_or_create(
-            email__iexact=email, defaults={"email": email, "name": name, **defaults}
+        Customer.objects.bulk_create(
+            [Customer(email=email, name=name, **defaults)], ignore_conflicts=True
         )
+        customer = _customer_by_email(email)
     return customer
+
+
+def _customer_by_email(email: str) -> Customer | None:
+    """The customer with this address, through the unique index on lower(email)
+    (a filter on email__iexact compares upper() and cannot use it)."""
+    return (
+        Customer.objects.alias(email_lower=Lower("email"))
+        .filter(email_lower=Lower(Value(email)))
+        .first()
+    )
 
 
 # --- tickets -----------------------------------------------------------------
@@ -75,7 +85,29 @@ def _audit(
     to_value: object = "",
     note: str = "",
 ) -> TicketEvent:
-    return TicketEvent.objects.create(
+    event = _audit_event(
+        ticket,
+        kind=kind,
+        actor=actor,
+        from_value=from_value,
+        to_value=to_value,
+        note=note,
+    )
+    event.save(force_insert=True)
+    return event
+
+
+def _audit_event(
+    ticket: Ticket,
+    *,
+    kind: str,
+    actor: User | None,
+    from_value: object = "",
+    to_value: object = "",
+    note: str = "",
+) -> TicketEvent:
+    """The unsaved audit row (saved by _audit, or in bulk)."""
+    return TicketEvent(
         ticket=ticket,
         actor=actor,
         kind=kind,
@@ -92,10 +124,18 @@ def _touch(ticket: Ticket, *fields: str) -> None:
 
 def _next_ticket_number(inbox: Inbox) -> int:
     """Allocate the next number of this inbox (row lock until commit)."""
-    Inbox.objects.filter(pk=inbox.pk).update(
-        last_ticket_number=F("last_ticket_number") + 1
+    table = connection.ops.quote_name(Inbox._meta.db_table)
+    column = connection.ops.quote_name(
+        Inbox._meta.get_field("last_ticket_number").column
     )
-    return Inbox.objects.values_list("last_ticket_number", flat=True).get(pk=inbox.pk)
+    with connection.cursor() as cursor:
+        # One round trip: increment and read back under the row lock.
+        cursor.execute(
+            f"UPDATE {table} SET {column} = {column} + 1 WHERE id = %s "  # noqa: S608
+            f"RETURNING {column}",
+            [inbox.pk],
+        )
+        return cursor.fetchone()[0]
 
 
 @transaction.atomic
@@ -120,9 +160,58 @@ def ticket_create(
 ) -> Ticket:
     """Open a ticket with its first customer message and assign it if the inbox
     assigns automatically."""
-    now = received_at or timezone.now()
     number = _next_ticket_number(inbox)
-    ticket = Ticket.objects.create(
+    assignee = _auto_assignee(inbox.pk) if inbox.auto_assign and not is_bulk else None
+    ticket, message, events = _new_ticket(
+        inbox=inbox,
+        number=number,
+        customer=customer,
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+        actor=actor,
+        priority=priority,
+        category=category,
+        component=component,
+        tags=tags,
+        message_id=message_id,
+        in_reply_to=in_reply_to,
+        references=references,
+        is_bulk=is_bulk,
+        linked_to=linked_to,
+        now=received_at or timezone.now(),
+        assignee=assignee,
+    )
+    ticket.save(force_insert=True)
+    message.save(force_insert=True)
+    TicketEvent.objects.bulk_create(events)
+    return ticket
+
+
+def _new_ticket(
+    *,
+    inbox: Inbox,
+    number: int,
+    customer: Customer,
+    subject: str,
+    body_text: str,
+    body_html: str,
+    actor: User | None,
+    priority: str,
+    category: str,
+    component: Component | None,
+    tags: Iterable[str],
+    message_id: str,
+    in_reply_to: str,
+    references: str,
+    is_bulk: bool,
+    linked_to: Ticket | None,
+    now: datetime,
+    assignee: Membership | None,
+) -> tuple[Ticket, Message, list[TicketEvent]]:
+    """The unsaved rows of a new ticket: the ticket, its first customer message
+    and its audit events (ticket_create saves one, the intake many at once)."""
+    ticket = Ticket(
         inbox=inbox,
         number=number,
         reference=f"{inbox.reference_prefix}-{number}",
@@ -138,7 +227,7 @@ def ticket_create(
         updated_at=now,
         last_message_at=now,
     )
-    Message.objects.create(
+    message = Message(
         ticket=ticket,
         kind=Message.Kind.INBOUND,
         author_customer=customer,
@@ -152,10 +241,24 @@ def ticket_create(
         references=references,
         created_at=now,
     )
-    _audit(ticket, kind=TicketEvent.Kind.CREATED, actor=actor, to_value=ticket.status)
-    if inbox.auto_assign and not is_bulk:
-        ticket_auto_assign(ticket=ticket)
-    return ticket
+    events = [
+        _audit_event(
+            ticket, kind=TicketEvent.Kind.CREATED, actor=actor, to_value=ticket.status
+        )
+    ]
+    if assignee is not None:
+        events.append(
+            _audit_event(
+                ticket,
+                kind=TicketEvent.Kind.ASSIGNED,
+                actor=None,
+                to_value=assignee.user.get_username(),
+                note=_auto_assign_note(),
+            )
+        )
+        ticket.assignee = assignee.user
+        ticket.updated_at = timezone.now()
+    return ticket, message, events
 
 
 def _clean_tags(tags: Iterable[str]) -> list[str]:
@@ -203,6 +306,11 @@ def _set_status(ticket: Ticket, *, to: str, actor: User | None, note: str = "") 
     elif ticket.status in (Status.RESOLVED,):
         ticket.resolved_at = None
         fields.append("resolved_at")
+    from followups import services as followup_services
+
+    followup_services.ticket_status_changing(
+        ticket=ticket, from_status=ticket.status, to_status=to, actor=actor
+    )
     ticket.status = to
     _touch(ticket, *fields)
 
@@ -262,10 +370,33 @@ def ticket_auto_assign(*, ticket: Ticket) -> Ticket:
     """Round robin: the agent who waited longest for a ticket, skipping those
     away or at their open-ticket cap. Runs inside the caller's transaction;
     locking the memberships serialises concurrent assignments."""
-    candidates = list(
+    membership = _auto_assignee(ticket.inbox_id)
+    if membership is not None:
+        _assign(ticket, assignee=membership.user, actor=None, note=_auto_assign_note())
+    return ticket
+
+
+def _auto_assignee(inbox_id: int) -> Membership | None:
+    """The member whose turn it is, marked as just assigned; None when nobody
+    can take a ticket. Runs inside the caller's transaction."""
+    candidates = _assignment_candidates(inbox_id)
+    membership = _next_assignee(
+        candidates, lambda: _open_ticket_counts(inbox_id, candidates)
+    )
+    if membership is not None:
+        Membership.objects.filter(pk=membership.pk).update(
+            last_assigned_at=timezone.now()
+        )
+    return membership
+
+
+def _assignment_candidates(inbox_id: int) -> list[Membership]:
+    """Agents who may get new tickets, longest waiting first; locked, which
+    serialises concurrent assignments."""
+    return list(
         Membership.objects.select_for_update(of=("self",))
         .filter(
-            inbox_id=ticket.inbox_id,
+            inbox_id=inbox_id,
             role=Membership.Role.AGENT,
             is_away=False,
             user__is_active=True,
@@ -273,30 +404,42 @@ def ticket_auto_assign(*, ticket: Ticket) -> Ticket:
         .select_related("user")
         .order_by(F("last_assigned_at").asc(nulls_first=True), "pk")
     )
-    open_counts = dict(
+
+
+def _open_ticket_counts(inbox_id: int, members: list[Membership]) -> dict[int, int]:
+    """Active tickets per user, for the members who have an open-ticket cap."""
+    capped = [m.user_id for m in members if m.open_ticket_cap is not None]
+    if not capped:
+        return {}
+    return dict(
         Ticket.objects.filter(
-            inbox_id=ticket.inbox_id,
+            inbox_id=inbox_id,
             status__in=Ticket.ACTIVE_STATUSES,
-            assignee_id__in=[m.user_id for m in candidates],
+            assignee_id__in=capped,
         )
         .values_list("assignee_id")
         .annotate(n=Count("id"))
     )
+
+
+def _next_assignee(
+    candidates: list[Membership], open_counts: Callable[[], dict[int, int]]
+) -> Membership | None:
+    """The first candidate under their cap; the counts are read only when a
+    capped member comes up."""
+    counts = None
     for membership in candidates:
         cap = membership.open_ticket_cap
-        if cap is not None and open_counts.get(membership.user_id, 0) >= cap:
-            continue
-        Membership.objects.filter(pk=membership.pk).update(
-            last_assigned_at=timezone.now()
-        )
-        _assign(
-            ticket,
-            assignee=membership.user,
-            actor=None,
-            note=_("Assigned automatically (round robin)."),
-        )
-        break
-    return ticket
+        if cap is not None:
+            counts = open_counts() if counts is None else counts
+            if counts.get(membership.user_id, 0) >= cap:
+                continue
+        return membership
+    return None
+
+
+def _auto_assign_note() -> str:
+    return _("Assigned automatically (round robin).")
 
 
 _EDITABLE_FIELDS = {
@@ -398,6 +541,9 @@ def ticket_reply(
     if status_after and status_after != ticket.status:
         _set_status(ticket, to=status_after, actor=actor)
     _enqueue_send(outbound)
+    from followups import services as followup_services
+
+    followup_services.ticket_replied(ticket=ticket, message=message, actor=actor)
     return message
 
 
@@ -549,7 +695,58 @@ def ticket_add_inbound(
     does not count as the customer's latest message."""
     now = received_at or timezone.now()
     ticket = _lock_ticket(ticket)
-    message = Message.objects.create(
+    message = _inbound_message(
+        ticket=ticket,
+        customer=customer,
+        from_address=from_address,
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+        body_quoted=body_quoted,
+        message_id=message_id,
+        in_reply_to=in_reply_to,
+        references=references,
+        to=to,
+        cc=cc,
+        is_auto=is_auto,
+        now=now,
+    )
+    message.save(force_insert=True)
+    _audit(
+        ticket,
+        kind=TicketEvent.Kind.RECEIVED,
+        actor=None,
+        to_value=message.pk,
+        note=_received_note(from_address=from_address, is_auto=is_auto),
+    )
+    fields = []
+    if not is_auto:
+        ticket.last_message_at = now
+        fields.append("last_message_at")
+    _touch(ticket, *fields)
+    return message
+
+
+def _inbound_message(
+    *,
+    ticket: Ticket,
+    customer: Customer | None,
+    from_address: str,
+    subject: str,
+    body_text: str,
+    body_html: str,
+    body_quoted: str,
+    message_id: str,
+    in_reply_to: str,
+    references: str,
+    to: Iterable[str],
+    cc: Iterable[str],
+    is_auto: bool,
+    now: datetime,
+) -> Message:
+    """The unsaved message ticket_add_inbound appends (the intake appends many
+    at once)."""
+    return Message(
         ticket=ticket,
         kind=Message.Kind.INBOUND,
         author_customer=customer,
@@ -566,21 +763,13 @@ def ticket_add_inbound(
         is_auto=is_auto,
         created_at=now,
     )
-    _audit(
-        ticket,
-        kind=TicketEvent.Kind.RECEIVED,
-        actor=None,
-        to_value=message.pk,
-        note=_("Automatic reply from %(sender)s") % {"sender": from_address}
-        if is_auto
-        else from_address,
-    )
-    fields = []
-    if not is_auto:
-        ticket.last_message_at = now
-        fields.append("last_message_at")
-    _touch(ticket, *fields)
-    return message
+
+
+def _received_note(*, from_address: str, is_auto: bool) -> str:
+    """The note of the audit event for a received email."""
+    if is_auto:
+        return _("Automatic reply from %(sender)s") % {"sender": from_address}
+    return from_address
 
 
 @transaction.atomic

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from followups import services as followup_services
 from helpdesk.exceptions import DomainError
 from tickets import forms, selectors, services
 from tickets.mail.outbound import outbound_retry_now
@@ -164,11 +165,13 @@ def ticket_reply(request: HttpRequest, ticket: Ticket) -> HttpResponse:
     ok = _attempt(
         request,
         form,
-        lambda: services.ticket_reply(
+        lambda: followup_services.ticket_reply_with_update(
             ticket=ticket,
             actor=request.user,
             body_text=form.cleaned_data["body_text"],
             status_after=form.cleaned_data["status_after"] or None,
+            update_by=form.cleaned_data["next_update_at"],
+            record_promise=form.cleaned_data["record_promise"],
         ),
         _("Reply queued for sending."),
     )

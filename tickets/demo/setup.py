@@ -13,8 +13,10 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
+from followups.demo import seed_followups_demo
 from helpdesk.celery import app as celery_app
 from helpdesk.exceptions import DomainError
+from recovery.demo import seed_recovery_demo
 from tickets import services
 from tickets.demo import data
 from tickets.demo.plan import People, make_plans
@@ -56,6 +58,8 @@ def seed_demo(*, reset: bool = False) -> bool:
         for plan in plans:
             player.play(plan)
         player.backdate()
+        seed_recovery_demo(tickets=demo_tickets(), staff=staff)
+        seed_followups_demo(tickets=demo_tickets(), staff=staff)
     return True
 
 

@@ -9,6 +9,8 @@ import zoneinfo
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -104,13 +106,21 @@ def reply_by(*, due: datetime, now: datetime, time_zone: str, language: str) -> 
     return f"{weekday}, {local.day} {month}, {clock}"
 
 
-def _sent_recently(customer: Customer, now: datetime) -> int:
-    return Message.objects.filter(
-        ticket__customer=customer,
-        kind=Message.Kind.REPLY,
-        is_auto=True,
-        created_at__gte=now - timedelta(hours=1),
-    ).count()
+def recent_acknowledgements(now: datetime) -> Coalesce:
+    """Per customer (the outer query's row): acknowledgements in the last hour."""
+    sent = (
+        Message.objects.filter(
+            ticket__customer=OuterRef("pk"),
+            kind=Message.Kind.REPLY,
+            is_auto=True,
+            created_at__gte=now - timedelta(hours=1),
+        )
+        .order_by()
+        .values("ticket__customer")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(sent), 0)
 
 
 @transaction.atomic
@@ -119,9 +129,35 @@ def ticket_acknowledge(*, ticket: Ticket, first_message: Message) -> Message | N
     got MAX_PER_SENDER_PER_HOUR of them in the last hour."""
     now = timezone.now()
     # Locking the customer serialises concurrent intakes from one sender.
-    customer = Customer.objects.select_for_update().get(pk=ticket.customer_id)
-    if _sent_recently(customer, now) >= MAX_PER_SENDER_PER_HOUR:
+    customer = (
+        Customer.objects.select_for_update(of=("self",))
+        .annotate(recent_acknowledgements=recent_acknowledgements(now))
+        .get(pk=ticket.customer_id)
+    )
+    if customer.recent_acknowledgements >= MAX_PER_SENDER_PER_HOUR:
         return None
+    message = acknowledgement(
+        ticket=ticket, first_message=first_message, customer=customer, now=now
+    )
+    message.save(force_insert=True)
+    outbound = OutboundEmail.objects.create(message=message)
+    services._audit(
+        ticket,
+        kind=TicketEvent.Kind.REPLIED,
+        actor=None,
+        to_value=message.pk,
+        note=acknowledgement_note(),
+    )
+    services._enqueue_send(outbound)
+    acknowledgement_stored(ticket=ticket, message=message)
+    return message
+
+
+def acknowledgement(
+    *, ticket: Ticket, first_message: Message, customer: Customer, now: datetime
+) -> Message:
+    """The unsaved acknowledgement (ticket_acknowledge saves one, the intake
+    many at once)."""
     text = f"{ticket.subject}\n{first_message.body_text}"
     language = language_for(customer=customer, text=text)
     inbox = ticket.inbox
@@ -143,7 +179,7 @@ def ticket_acknowledge(*, ticket: Ticket, first_message: Message) -> Message | N
             else inbox.name,
         },
     ).strip()
-    message = Message.objects.create(
+    return Message(
         ticket=ticket,
         kind=Message.Kind.REPLY,
         is_auto=True,
@@ -156,12 +192,18 @@ def ticket_acknowledge(*, ticket: Ticket, first_message: Message) -> Message | N
         references=first_message.message_id,
         created_at=now,
     )
-    outbound = OutboundEmail.objects.create(message=message)
-    TicketEvent.objects.create(
+
+
+def acknowledgement_note() -> str:
+    return _("Automatic acknowledgement")
+
+
+def acknowledgement_stored(*, ticket: Ticket, message: Message) -> None:
+    """What follows a stored acknowledgement: the promise it made."""
+    from followups.services import ticket_acknowledged
+
+    ticket_acknowledged(
         ticket=ticket,
-        kind=TicketEvent.Kind.REPLIED,
-        to_value=str(message.pk),
-        note=_("Automatic acknowledgement"),
+        message=message,
+        due_at=ticket.created_at + ticket.inbox.expected_first_response,
     )
-    services._enqueue_send(outbound)
-    return message

@@ -1,32 +1,34 @@
 """The one intake service behind IMAP, the ingest command and the HTTP
 endpoint: store the raw bytes and commit, then process them once (loop
 guard, threading, ticket created or appended). A message that cannot be
-processed is quarantined with its error and its bytes; nothing is dropped."""
+processed is quarantined with its error and its bytes; nothing is dropped.
 
+Processing works on batches (tickets.mail.batch): a task processes one
+stored email, the ingest command a chunk of them in one transaction."""
+
+import copy
 import logging
-import re
-import traceback
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from functools import partial
 
-from django.core.exceptions import SuspiciousFileOperation
-from django.core.files.base import ContentFile
-from django.db import InterfaceError, OperationalError, transaction
+import psycopg
+from django.db import (
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    connection,
+    transaction,
+)
+from django.db.models import BinaryField
 from django.utils import timezone
-from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
 from helpdesk.exceptions import DomainError
-from tickets import services
-from tickets.mail import acknowledge, loopguard, threading
-from tickets.mail.parse import (
-    ParsedAttachment,
-    ParsedEmail,
-    content_hash,
-    message_id_of,
-    parse_email,
-)
-from tickets.models import Attachment, Customer, InboundEmail, Inbox, Message, Ticket
+from tickets.mail import loopguard
+from tickets.mail.batch import Batch, Item, Quarantine, quarantine
+from tickets.mail.parse import content_hash, message_id_of, parse_email
+from tickets.models import InboundEmail, Inbox
 
 logger = logging.getLogger(__name__)
 
@@ -34,11 +36,22 @@ Status = InboundEmail.Status
 Outcome = InboundEmail.Outcome
 # A row still "received" after this long lost its task (e.g. Redis restarted).
 STALE_RECEIVED = timedelta(minutes=2)
-_ADDRESS = re.compile(r"^[^@\s<>()\",;:]+@[^@\s<>()\",;:]+$")
+# The ingest command stores and processes this many emails per transaction.
+CHUNK_MESSAGES = 50
+CHUNK_BYTES = 8 * 1024 * 1024
+# PostgreSQL's deadlock_detected and lock_not_available: retried one by one.
+_LOCK_CONFLICTS = {"40P01", "55P03"}
 
-
-class Quarantine(Exception):
-    """The message needs a person; the text says why."""
+__all__ = [
+    "Quarantine",
+    "email_ingest",
+    "email_ingest_many",
+    "email_process",
+    "email_receive",
+    "email_reprocess",
+    "inbound_pending_ids",
+    "outcome_bucket",
+]
 
 
 # --- receive -----------------------------------------------------------------
@@ -57,36 +70,161 @@ def email_receive(
     The same message delivered again returns the stored row and creates
     nothing; `row.is_duplicate` tells which happened. With `enqueue`, a new
     row's processing task is queued once the bytes are committed."""
-    with transaction.atomic():
-        row, created = InboundEmail.objects.defer("raw").get_or_create(
-            inbox=inbox,
-            message_id=message_id_of(raw),
-            content_sha256=content_hash(raw),
-            defaults={
-                "raw": raw,
-                "source": source,
-                "received_at": received_at or timezone.now(),
-            },
-        )
-        if created and enqueue:
-            from tickets.tasks import email_process_task
+    key = {
+        "inbox": inbox,
+        "message_id": message_id_of(raw),
+        "content_sha256": content_hash(raw),
+    }
+    try:
+        with transaction.atomic():
+            row = InboundEmail.objects.defer("raw").filter(**key).first()
+            created = row is None
+            if created:
+                row = InboundEmail(
+                    **key,
+                    raw=raw,
+                    source=source,
+                    received_at=received_at or timezone.now(),
+                )
+                _insert_received([row])
+                if enqueue:
+                    from tickets.tasks import email_process_task
 
-            transaction.on_commit(
-                partial(email_process_task.delay, inbound_id=row.pk), robust=True
-            )
+                    transaction.on_commit(
+                        partial(email_process_task.delay, inbound_id=row.pk),
+                        robust=True,
+                    )
+    except IntegrityError:
+        # A concurrent delivery of the same message stored it a moment ago.
+        row, created = InboundEmail.objects.defer("raw").get(**key), False
     row.is_duplicate = not created
     return row
+
+
+def _receive_chunk(
+    *, inbox: Inbox, raws: list[bytes], source: str
+) -> list[tuple[InboundEmail, bool]]:
+    """Store a chunk of emails in one commit: (row, stored before) per email,
+    in order; an email repeated within the chunk is stored once."""
+    keys = [(message_id_of(raw), content_hash(raw)) for raw in raws]
+    try:
+        with transaction.atomic():
+            rows = {
+                (row.message_id, row.content_sha256): row
+                for row in InboundEmail.objects.defer("raw").filter(
+                    inbox=inbox, message_id__in={message_id for message_id, _ in keys}
+                )
+            }
+            known = set(rows)
+            new = []
+            for raw, (message_id, sha) in zip(raws, keys, strict=True):
+                if (message_id, sha) not in rows:
+                    rows[message_id, sha] = row = InboundEmail(
+                        inbox=inbox,
+                        message_id=message_id,
+                        content_sha256=sha,
+                        raw=raw,
+                        source=source,
+                        received_at=timezone.now(),
+                    )
+                    new.append(row)
+            _insert_received(new)
+    except IntegrityError:
+        # Another delivery stored one of them meanwhile: one at a time.
+        stored = [email_receive(inbox=inbox, raw=raw, source=source) for raw in raws]
+        return [(row, row.is_duplicate) for row in stored]
+    seen: set[tuple[str, str]] = set()
+    result = []
+    for key in keys:
+        result.append((rows[key], key in known or key in seen))
+        seen.add(key)
+    return result
+
+
+def _insert_received(rows: list[InboundEmail]) -> None:
+    """INSERT the rows in one statement with the raw bytes as binary
+    parameters: Django's client-side binding would send them as hex text,
+    twice the bytes to send and to parse."""
+    if not rows:
+        return
+    meta = InboundEmail._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    row_sql = "({})".format(
+        ", ".join("%b" if isinstance(f, BinaryField) else "%s" for f in fields)
+    )
+    # Identifiers come from the model's metadata; values travel as parameters.
+    table, pk = quote(meta.db_table), quote(meta.pk.column)
+    columns = ", ".join(quote(f.column) for f in fields)
+    values = ", ".join([row_sql] * len(rows))
+    statement = (
+        f"INSERT INTO {table} ({columns}) VALUES {values} "  # noqa: S608
+        f"RETURNING {pk}"
+    )
+    params = [
+        f.get_db_prep_save(f.pre_save(row, add=True), connection)
+        for row in rows
+        for f in fields
+    ]
+    connection.ensure_connection()
+    with (
+        connection.wrap_database_errors,
+        psycopg.Cursor(connection.connection) as cursor,
+    ):
+        cursor.execute(statement, params, prepare=False)
+        ids = cursor.fetchall()
+    for row, (pk,) in zip(rows, ids, strict=True):
+        row.pk = pk
+        row._state.adding = False
+        row._state.db = connection.alias
+
+
+# --- receive and process at once -------------------------------------------------
 
 
 def email_ingest(*, inbox: Inbox, raw: bytes, source: str) -> InboundEmail:
     """Receive and process at once (command, benchmark). A stored copy that
     was never processed (a crash in between) is processed now."""
-    row = email_receive(inbox=inbox, raw=raw, source=source)
-    if row.status != Status.RECEIVED:
-        return row
-    row = email_process(inbound_id=row.pk)
-    row.is_duplicate = False
-    return row
+    return next(email_ingest_many(inbox=inbox, raws=[raw], source=source))
+
+
+def email_ingest_many(
+    *, inbox: Inbox, raws: Iterable[bytes], source: str
+) -> Iterator[InboundEmail]:
+    """email_ingest for a stream of emails, one row per email in order: each
+    chunk's raw bytes are committed together, then processed together."""
+    for chunk in _chunks(raws):
+        received = _receive_chunk(inbox=inbox, raws=chunk, source=source)
+        work: dict[int, bytes] = {}
+        for raw, (row, _stored_before) in zip(chunk, received, strict=True):
+            if row.status == Status.RECEIVED and row.pk not in work:
+                # Stored before but never processed: the same bytes.
+                work[row.pk] = raw
+        done = {row.pk: row for row in _process(list(work.items()), inbox=inbox)}
+        handed_out: set[int] = set()
+        for row, stored_before in received:
+            if row.pk in done and row.pk not in handed_out:
+                handed_out.add(row.pk)
+                row = done[row.pk]
+                row.is_duplicate = False
+            else:
+                # A repeat: reported as a duplicate, as email_receive does.
+                row = copy.copy(done.get(row.pk, row))
+                row.is_duplicate = stored_before or row.pk in handed_out
+            yield row
+
+
+def _chunks(raws: Iterable[bytes]) -> Iterator[list[bytes]]:
+    chunk: list[bytes] = []
+    size = 0
+    for raw in raws:
+        chunk.append(raw)
+        size += len(raw)
+        if len(chunk) >= CHUNK_MESSAGES or size >= CHUNK_BYTES:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk
 
 
 def outcome_bucket(row: InboundEmail) -> str:
@@ -110,35 +248,7 @@ def outcome_bucket(row: InboundEmail) -> str:
 def email_process(*, inbound_id: int) -> InboundEmail:
     """Act on one stored email exactly once; a failure quarantines it with its
     error. Calling it again for a handled row changes nothing."""
-    with transaction.atomic():
-        row = (
-            InboundEmail.objects.select_for_update(of=("self",))
-            .select_related("inbox")
-            .get(pk=inbound_id)
-        )
-        if row.status != Status.RECEIVED:
-            return row
-        row.attempts += 1
-        try:
-            with transaction.atomic():
-                _process(row)
-        except (OperationalError, InterfaceError):
-            raise  # the database is away: the task retries, nothing is decided
-        except Exception as exc:
-            _quarantine(row, exc)
-        row.processed_at = timezone.now()
-        row.save(
-            update_fields=[
-                "status",
-                "outcome",
-                "error",
-                "ticket",
-                "result_message",
-                "attempts",
-                "processed_at",
-            ]
-        )
-    return row
+    return _process([(inbound_id, None)], inbox=None)[0]
 
 
 def email_reprocess(*, inbound_id: int) -> InboundEmail:
@@ -163,203 +273,84 @@ def inbound_pending_ids(*, limit: int = 500) -> list[int]:
     )
 
 
-def _quarantine(row: InboundEmail, exc: Exception) -> None:
-    if isinstance(exc, Quarantine):
-        error = str(exc)
-    else:
-        logger.exception("inbound email %s quarantined", row.pk)
-        frames = traceback.format_tb(exc.__traceback__)[-3:]
-        error = "".join([*traceback.format_exception_only(exc), *frames])
-    row.status, row.outcome, row.error = Status.QUARANTINED, "", error[:4000]
-    row.ticket = row.result_message = None
+def _process(
+    work: list[tuple[int, bytes | None]], *, inbox: Inbox | None
+) -> list[InboundEmail]:
+    """Process stored emails (raw bytes given, or read from the row) in one
+    transaction. If that fails, each is processed alone; one that still fails
+    is quarantined. A database outage is raised: nothing is decided."""
+    if not work:
+        return []
+    try:
+        with transaction.atomic():
+            return _process_locked(work, inbox=inbox)
+    except (OperationalError, InterfaceError) as exc:
+        if len(work) == 1 or _sqlstate(exc) not in _LOCK_CONFLICTS:
+            raise
+    except Exception as exc:
+        if len(work) == 1:
+            return [_quarantine_alone(work[0][0], exc)]
+    return [row for one in work for row in _process([one], inbox=inbox)]
 
 
-def _process(row: InboundEmail) -> None:
-    parsed = parse_email(
-        bytes(row.raw), max_attachment_bytes=row.inbox.max_attachment_bytes
-    )
-    verdict = loopguard.classify(parsed.mime)
-    if verdict.kind == loopguard.Kind.BOUNCE:
-        _bounce(row, verdict)
-    elif verdict.kind == loopguard.Kind.AUTO_REPLY:
-        _auto_reply(row, parsed)
-    else:
-        _deliver(row, parsed, is_bulk=verdict.kind == loopguard.Kind.BULK)
+def _process_locked(
+    work: list[tuple[int, bytes | None]], *, inbox: Inbox | None
+) -> list[InboundEmail]:
+    """Lock the rows; parse and decide those still waiting, in order."""
+    rows = InboundEmail.objects.select_for_update(of=("self",)).order_by("pk")
+    if all(raw is not None for _pk, raw in work):
+        rows = rows.defer("raw")
+    if inbox is None:
+        rows = rows.select_related("inbox")
+    by_pk = {row.pk: row for row in rows.filter(pk__in=[pk for pk, _raw in work])}
+    items = []
+    for pk, raw in work:
+        row = by_pk.get(pk)
+        if row is None:
+            raise InboundEmail.DoesNotExist(f"No stored email {pk}.")
+        if inbox is not None:
+            row.inbox = inbox
+        if row.status != Status.RECEIVED:
+            continue
+        row.attempts += 1
+        items.append(_parsed(row, bytes(row.raw) if raw is None else raw))
+    if items:
+        Batch(items[0].row.inbox, items).run()
+    return [by_pk[pk] for pk, _raw in work]
 
 
-def _deliver(row: InboundEmail, parsed: ParsedEmail, *, is_bulk: bool) -> None:
-    """A person's mail: onto its ticket if the sender belongs there, else a
-    new ticket (linked to the one it mentions, if any)."""
-    sender = parsed.from_address
-    if not _ADDRESS.match(sender) or len(sender) > 254:
-        raise Quarantine(
-            _("No usable sender: the From header is missing or unreadable.")
+def _parsed(row: InboundEmail, raw: bytes) -> Item:
+    """Parse and classify; a failure is kept for the quarantine."""
+    try:
+        parsed = parse_email(raw, max_attachment_bytes=row.inbox.max_attachment_bytes)
+        verdict = loopguard.classify(parsed.mime)
+    except Exception as exc:
+        return Item(row, failure=exc)
+    return Item(row, parsed=parsed, verdict=verdict)
+
+
+def _quarantine_alone(inbound_id: int, exc: Exception) -> InboundEmail:
+    """After its processing was rolled back: the row, quarantined."""
+    with transaction.atomic():
+        row = InboundEmail.objects.select_for_update(of=("self",)).get(pk=inbound_id)
+        if row.status != Status.RECEIVED:
+            return row
+        row.attempts += 1
+        quarantine(row, exc)
+        row.processed_at = timezone.now()
+        row.save(
+            update_fields=[
+                "status",
+                "outcome",
+                "error",
+                "ticket",
+                "result_message",
+                "attempts",
+                "processed_at",
+            ]
         )
-    earlier = _same_message_stored(row.inbox, parsed)
-    if earlier:
-        row.status = Status.DUPLICATE
-        row.ticket, row.result_message = earlier.ticket, earlier
-        return
-    match = threading.find_ticket(inbox=row.inbox, parsed=parsed)
-    ticket = match.ticket if match else None
-    if (
-        ticket
-        and ticket.status != Ticket.Status.CLOSED
-        and threading.is_participant(ticket=ticket, address=sender)
-    ):
-        _append(row, parsed, ticket)
-    else:
-        _open(row, parsed, linked_to=ticket, is_bulk=is_bulk)
+    return row
 
 
-def _same_message_stored(inbox: Inbox, parsed: ParsedEmail) -> Message | None:
-    """The same message already stored from another delivery (trace headers
-    differ, so the bytes do; Message-ID, sender and text do not)."""
-    if not parsed.message_id:
-        return None
-    return (
-        Message.objects.filter(
-            ticket__inbox=inbox,
-            kind=Message.Kind.INBOUND,
-            message_id=parsed.message_id,
-            from_address__iexact=parsed.from_address,
-            body_text=parsed.body_text,
-        )
-        .select_related("ticket")
-        .first()
-    )
-
-
-def _open(
-    row: InboundEmail, parsed: ParsedEmail, *, linked_to: Ticket | None, is_bulk: bool
-) -> None:
-    inbox = row.inbox
-    text = f"{parsed.subject}\n{parsed.body_text}"
-    customer = services.customer_get_or_create(
-        email=parsed.from_address,
-        name=parsed.from_name[:200],
-        language="de" if acknowledge.looks_german(text) else "en",
-    )
-    ticket = services.ticket_create(
-        inbox=inbox,
-        customer=customer,
-        subject=parsed.subject,
-        body_text=parsed.body_text,
-        body_html=parsed.body_html,
-        message_id=parsed.message_id,
-        in_reply_to=parsed.in_reply_to,
-        references=" ".join(parsed.references),
-        is_bulk=is_bulk,
-        linked_to=linked_to,
-        received_at=row.received_at,
-    )
-    message = ticket.messages.get()
-    # ticket_create records the essentials; the mail adds what it knows more.
-    message.from_address = parsed.from_address
-    message.to_addresses = parsed.to or message.to_addresses
-    message.cc_addresses = parsed.cc
-    message.body_quoted = parsed.body_quoted
-    message.save(
-        update_fields=["from_address", "to_addresses", "cc_addresses", "body_quoted"]
-    )
-    _store_attachments(message, parsed.attachments)
-    if not is_bulk:
-        acknowledge.ticket_acknowledge(ticket=ticket, first_message=message)
-    row.status = Status.PROCESSED
-    row.outcome = Outcome.BULK if is_bulk else Outcome.TICKET_CREATED
-    row.ticket, row.result_message = ticket, message
-
-
-def _append(row: InboundEmail, parsed: ParsedEmail, ticket: Ticket) -> None:
-    message = _add_to_ticket(row, ticket, parsed, is_auto=False)
-    ticket = message.ticket
-    # The customer answered: the next move is ours again.
-    if ticket.status in (Ticket.Status.RESOLVED, Ticket.Status.WAITING_CUSTOMER):
-        if ticket.status == Ticket.Status.RESOLVED:
-            note = _("Reopened by a reply from %(sender)s")
-        else:
-            note = _("Reply from %(sender)s")
-        services.ticket_transition(
-            ticket=ticket,
-            to=Ticket.Status.OPEN,
-            actor=None,
-            note=note % {"sender": parsed.from_address},
-        )
-    row.status, row.outcome = Status.PROCESSED, Outcome.REPLY_THREADED
-    row.ticket, row.result_message = ticket, message
-
-
-def _auto_reply(row: InboundEmail, parsed: ParsedEmail) -> None:
-    """Shown on the ticket it answers (which stays as it is); else only kept."""
-    row.status, row.outcome = Status.IGNORED, Outcome.AUTO_REPLY
-    match = threading.find_ticket(inbox=row.inbox, parsed=parsed)
-    if match and threading.is_participant(
-        ticket=match.ticket, address=parsed.from_address
-    ):
-        message = _add_to_ticket(row, match.ticket, parsed, is_auto=True)
-        row.ticket, row.result_message = match.ticket, message
-
-
-def _bounce(row: InboundEmail, verdict: loopguard.Verdict) -> None:
-    """A bounce of our own mail marks that mail's delivery as failed."""
-    row.status, row.outcome = Status.IGNORED, Outcome.BOUNCE
-    ours = (
-        Message.objects.filter(
-            ticket__inbox=row.inbox,
-            kind=Message.Kind.REPLY,
-            message_id__in=list(verdict.original_ids[:50]),
-        )
-        .select_related("ticket")
-        .order_by("-created_at")
-        .first()
-    )
-    if ours is None:
-        return
-    if verdict.failed:
-        services.message_mark_bounced(
-            message=ours, reason=verdict.diagnostic or verdict.reason
-        )
-    row.ticket, row.result_message = ours.ticket, ours
-
-
-def _add_to_ticket(
-    row: InboundEmail, ticket: Ticket, parsed: ParsedEmail, *, is_auto: bool
-) -> Message:
-    sender = parsed.from_address
-    if sender.lower() == ticket.customer.email.lower():
-        customer = ticket.customer
-    else:
-        customer = Customer.objects.filter(email__iexact=sender).first()
-    message = services.ticket_add_inbound(
-        ticket=ticket,
-        customer=customer,
-        from_address=sender,
-        subject=parsed.subject,
-        body_text=parsed.body_text,
-        body_html=parsed.body_html,
-        body_quoted=parsed.body_quoted,
-        message_id=parsed.message_id,
-        in_reply_to=parsed.in_reply_to,
-        references=" ".join(parsed.references),
-        to=parsed.to,
-        cc=parsed.cc,
-        is_auto=is_auto,
-        received_at=row.received_at,
-    )
-    _store_attachments(message, parsed.attachments)
-    return message
-
-
-def _store_attachments(message: Message, attachments: list[ParsedAttachment]) -> None:
-    for attachment in attachments:
-        try:
-            stored_name = get_valid_filename(attachment.filename)
-        except SuspiciousFileOperation:
-            stored_name = "attachment"
-        Attachment.objects.create(
-            message=message,
-            file=ContentFile(attachment.payload, name=stored_name[:100]),
-            filename=attachment.filename,
-            content_type=attachment.content_type[:200],
-            size=len(attachment.payload),
-        )
+def _sqlstate(exc: Exception) -> str | None:
+    return getattr(exc.__cause__, "sqlstate", None)

@@ -55,7 +55,7 @@ def by_thread_ids(*, inbox: Inbox, ids: list[str]) -> Ticket | None:
 
 
 def by_reply_token(*, inbox: Inbox, recipients: list[str]) -> Ticket | None:
-    tokens = {m.group(1).lower() for a in recipients if (m := _TOKEN.search(a))}
+    tokens = reply_tokens(recipients)
     if not tokens:
         return None
     return (
@@ -66,16 +66,28 @@ def by_reply_token(*, inbox: Inbox, recipients: list[str]) -> Ticket | None:
 
 
 def by_subject(*, inbox: Inbox, subject: str) -> Ticket | None:
-    pattern = rf"\[\s*{re.escape(inbox.reference_prefix)}-(\d{{1,9}})\s*\]"
-    found = re.search(pattern, subject, re.IGNORECASE)
-    if not found:
+    reference = subject_reference(inbox=inbox, subject=subject)
+    if reference is None:
         return None
-    reference = f"{inbox.reference_prefix}-{int(found.group(1))}"
     return (
         Ticket.objects.select_related("customer", "inbox")
         .filter(inbox=inbox, reference=reference)
         .first()
     )
+
+
+def reply_tokens(recipients: list[str]) -> set[str]:
+    """The reply tokens of inbox+TOKEN@domain addresses among the recipients."""
+    return {m.group(1).lower() for a in recipients if (m := _TOKEN.search(a))}
+
+
+def subject_reference(*, inbox: Inbox, subject: str) -> str | None:
+    """The ticket reference of this inbox's [PREFIX-1234] tag in the subject."""
+    pattern = rf"\[\s*{re.escape(inbox.reference_prefix)}-(\d{{1,9}})\s*\]"
+    found = re.search(pattern, subject, re.IGNORECASE)
+    if not found:
+        return None
+    return f"{inbox.reference_prefix}-{int(found.group(1))}"
 
 
 def is_participant(*, ticket: Ticket, address: str) -> bool:
@@ -86,14 +98,15 @@ def is_participant(*, ticket: Ticket, address: str) -> bool:
         return False
     if address == ticket.customer.email.lower():
         return True
-    rows = (
-        ticket.messages.exclude(kind=Message.Kind.NOTE)
-        .values_list("from_address", "to_addresses", "cc_addresses")
-        .iterator()
+    return address in conversation_addresses(ticket)
+
+
+def conversation_addresses(ticket: Ticket) -> set[str]:
+    """Every address in the ticket's stored conversation, lower-cased."""
+    rows = ticket.messages.exclude(kind=Message.Kind.NOTE).values_list(
+        "from_address", "to_addresses", "cc_addresses"
     )
-    return any(
-        address in {a.lower() for a in (sender, *to, *cc)} for sender, to, cc in rows
-    )
+    return {a.lower() for sender, to, cc in rows for a in (sender, *to, *cc)}
 
 
 def _ticket(pk: int) -> Ticket:

@@ -2,8 +2,8 @@
 
 Each PATH is one .eml file, a Maildir (cur/ and new/), a folder of .eml
 files, an mbox file, or `-` for one message on stdin (an MTA pipe). Messages
-are read one at a time, stored raw, then processed inline, so the summary
-reports outcomes."""
+are read as a stream and stored raw a chunk at a time, then processed inline,
+so the summary reports outcomes."""
 
 import json
 import os
@@ -60,17 +60,18 @@ class Command(BaseCommand):
             unit=" messages", file=sys.stderr, disable=not sys.stderr.isatty()
         )
         with progress:
-            for raw in _all_messages(sources, stdin):
-                try:
-                    row = intake.email_ingest(
-                        inbox=inbox, raw=raw, source=InboundEmail.Source.COMMAND
-                    )
-                except (OperationalError, InterfaceError) as exc:
-                    self.stderr.write(f"4.3.0 Database unavailable, try again: {exc}")
-                    raise SystemExit(EX_TEMPFAIL) from exc
-                bucket = intake.outcome_bucket(row)
-                counts[bucket] = counts.get(bucket, 0) + 1
-                progress.update()
+            try:
+                for row in intake.email_ingest_many(
+                    inbox=inbox,
+                    raws=_all_messages(sources, stdin),
+                    source=InboundEmail.Source.COMMAND,
+                ):
+                    bucket = intake.outcome_bucket(row)
+                    counts[bucket] = counts.get(bucket, 0) + 1
+                    progress.update()
+            except (OperationalError, InterfaceError) as exc:
+                self.stderr.write(f"4.3.0 Database unavailable, try again: {exc}")
+                raise SystemExit(EX_TEMPFAIL) from exc
         summary = {"total": sum(counts.values()), **counts}
         if options["json"]:
             self.stdout.write(json.dumps(summary))
