@@ -14,7 +14,8 @@ PORT ?= 8000
 PYTHON ?= python3
 VENV := .venv
 PYTEST_ARGS ?=
-BENCH_ARGS ?= --tickets 100000
+BENCH ?= inbox
+BENCH_ARGS ?=
 
 # Development defaults, exported to every recipe.
 export PORT
@@ -86,8 +87,8 @@ fmt: bootstrap ## Format the code and apply ruff's safe fixes
 	ruff format .
 	ruff check --fix .
 
-bench: services ## Run the inbox benchmark (BENCH_ARGS="--tickets 100000")
-	@$(WITH_SERVICES) python bench/inbox.py $(BENCH_ARGS)
+bench: services ## Run a benchmark: BENCH=inbox|ingest|followups|trends BENCH_ARGS=...
+	@$(WITH_SERVICES) python bench/$(BENCH).py $(BENCH_ARGS)
 
 # compilemessages walks the tree for locale/ folders; it needs no settings
 # (so no database), and must not descend into the venv.
