@@ -162,7 +162,23 @@ CELERY_BEAT_SCHEDULE = {
         "task": "followups.notification_digest",
         "schedule": timedelta(hours=1),
     },
+    # Trends: the case facts of recent changes, all of them nightly, and the
+    # reminders for overdue prevention actions.
+    "trends-facts-recent": {
+        "task": "recovery.case_facts_refresh_recent",
+        "schedule": timedelta(minutes=1),
+    },
+    "trends-facts-all": {
+        "task": "recovery.case_facts_refresh_all",
+        "schedule": timedelta(hours=24),
+    },
+    "trends-prevention-reminders": {
+        "task": "recovery.prevention_remind_overdue",
+        "schedule": timedelta(hours=1),
+    },
 }
+# Task modules outside an app's tasks.py (autodiscovery finds only those).
+CELERY_IMPORTS = ["recovery.trends.tasks"]
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

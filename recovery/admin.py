@@ -153,3 +153,7 @@ class PostMortemAdmin(admin.ModelAdmin):
     )
     list_filter = ("root_cause", "component", "is_preventable")
     raw_id_fields = ("case",)
+
+
+# The trends' change events and reminders (recovery.trends.admin registers them).
+from recovery.trends import admin as _trends_admin  # noqa: E402, F401

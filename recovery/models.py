@@ -558,3 +558,10 @@ class PostMortem(models.Model):
 
     def __str__(self) -> str:
         return f"Post-mortem of case {self.case_id}"
+
+
+from recovery.trends.models import (  # noqa: E402, F401 - trends models belong here
+    CaseFact,
+    ChangeEvent,
+    PreventionReminder,
+)

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from recovery import views
 
@@ -58,4 +58,5 @@ urlpatterns = [
     path("log.csv", views.case_log_csv, name="log-csv"),
     # The customer's page behind the signed link (no login).
     path("choice/<str:token>/", views.customer_choice, name="choice"),
+    path("trends/", include("recovery.trends.urls")),
 ]

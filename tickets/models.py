@@ -443,6 +443,13 @@ class Message(models.Model):
             models.Index(fields=["ticket", "created_at", "id"], name="message_thread"),
             # Threading looks up In-Reply-To/References among every stored id.
             models.Index(fields=["message_id"], name="message_message_id"),
+            # Acknowledgements of the last hour, for the per-sender limit:
+            # through tickets, a customer with thousands costs thousands of probes.
+            models.Index(
+                fields=["created_at"],
+                name="message_auto_reply_time",
+                condition=models.Q(kind="reply", is_auto=True),
+            ),
         ]
 
     def __str__(self) -> str:

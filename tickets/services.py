@@ -14,7 +14,7 @@ from functools import partial
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F, Value
+from django.db.models import F, Value
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -407,19 +407,17 @@ def _assignment_candidates(inbox_id: int) -> list[Membership]:
 
 
 def _open_ticket_counts(inbox_id: int, members: list[Membership]) -> dict[int, int]:
-    """Active tickets per user, for the members who have an open-ticket cap."""
-    capped = [m.user_id for m in members if m.open_ticket_cap is not None]
-    if not capped:
-        return {}
-    return dict(
-        Ticket.objects.filter(
+    """Active tickets per member with an open-ticket cap, counted up to the cap:
+    enough to tell who is at it, however many tickets an agent holds."""
+    return {
+        member.user_id: Ticket.objects.filter(
             inbox_id=inbox_id,
             status__in=Ticket.ACTIVE_STATUSES,
-            assignee_id__in=capped,
-        )
-        .values_list("assignee_id")
-        .annotate(n=Count("id"))
-    )
+            assignee_id=member.user_id,
+        )[: member.open_ticket_cap].count()
+        for member in members
+        if member.open_ticket_cap is not None
+    }
 
 
 def _next_assignee(

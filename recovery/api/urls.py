@@ -1,4 +1,4 @@
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 
 from recovery.api import views
 
@@ -104,6 +104,7 @@ urlpatterns = [
         name="approval-reject",
     ),
     path("log/", views.CaseLogApi.as_view(), name="log"),
+    path("trends/", include("recovery.trends.api_urls")),
     # Anything else under the prefix answers JSON, not the HTML error page.
     re_path(r"^(?P<path>.*)$", views.api_not_found, name="not-found"),
 ]

@@ -17,6 +17,7 @@ from followups.demo import seed_followups_demo
 from helpdesk.celery import app as celery_app
 from helpdesk.exceptions import DomainError
 from recovery.demo import seed_recovery_demo
+from recovery.trends.demo import seed_trends_demo
 from tickets import services
 from tickets.demo import data
 from tickets.demo.plan import People, make_plans
@@ -60,6 +61,7 @@ def seed_demo(*, reset: bool = False) -> bool:
         player.backdate()
         seed_recovery_demo(tickets=demo_tickets(), staff=staff)
         seed_followups_demo(tickets=demo_tickets(), staff=staff)
+        seed_trends_demo(staff=staff)
     return True
 
 

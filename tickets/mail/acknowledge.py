@@ -9,8 +9,7 @@ import zoneinfo
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Count, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -106,21 +105,20 @@ def reply_by(*, due: datetime, now: datetime, time_zone: str, language: str) -> 
     return f"{weekday}, {local.day} {month}, {clock}"
 
 
-def recent_acknowledgements(now: datetime) -> Coalesce:
-    """Per customer (the outer query's row): acknowledgements in the last hour."""
-    sent = (
+def recent_acknowledgements(customer_ids: list[int], now: datetime) -> dict[int, int]:
+    """Acknowledgements each customer got in the hour before `now` (read
+    through the partial index of automatic replies by time)."""
+    return dict(
         Message.objects.filter(
-            ticket__customer=OuterRef("pk"),
             kind=Message.Kind.REPLY,
             is_auto=True,
             created_at__gte=now - timedelta(hours=1),
+            ticket__customer_id__in=customer_ids,
         )
         .order_by()
-        .values("ticket__customer")
+        .values_list("ticket__customer_id")
         .annotate(n=Count("pk"))
-        .values("n")
     )
-    return Coalesce(Subquery(sent), 0)
 
 
 @transaction.atomic
@@ -129,12 +127,9 @@ def ticket_acknowledge(*, ticket: Ticket, first_message: Message) -> Message | N
     got MAX_PER_SENDER_PER_HOUR of them in the last hour."""
     now = timezone.now()
     # Locking the customer serialises concurrent intakes from one sender.
-    customer = (
-        Customer.objects.select_for_update(of=("self",))
-        .annotate(recent_acknowledgements=recent_acknowledgements(now))
-        .get(pk=ticket.customer_id)
-    )
-    if customer.recent_acknowledgements >= MAX_PER_SENDER_PER_HOUR:
+    customer = Customer.objects.select_for_update().get(pk=ticket.customer_id)
+    sent = recent_acknowledgements([customer.pk], now).get(customer.pk, 0)
+    if sent >= MAX_PER_SENDER_PER_HOUR:
         return None
     message = acknowledgement(
         ticket=ticket, first_message=first_message, customer=customer, now=now
@@ -149,7 +144,7 @@ def ticket_acknowledge(*, ticket: Ticket, first_message: Message) -> Message | N
         note=acknowledgement_note(),
     )
     services._enqueue_send(outbound)
-    acknowledgement_stored(ticket=ticket, message=message)
+    acknowledgements_stored([(ticket, message)])
     return message
 
 
@@ -198,12 +193,14 @@ def acknowledgement_note() -> str:
     return _("Automatic acknowledgement")
 
 
-def acknowledgement_stored(*, ticket: Ticket, message: Message) -> None:
-    """What follows a stored acknowledgement: the promise it made."""
+def acknowledgements_stored(acknowledged: list[tuple[Ticket, Message]]) -> None:
+    """What follows stored acknowledgements (the intake passes a whole batch):
+    the promise each one made."""
     from followups.services import ticket_acknowledged
 
-    ticket_acknowledged(
-        ticket=ticket,
-        message=message,
-        due_at=ticket.created_at + ticket.inbox.expected_first_response,
-    )
+    for ticket, message in acknowledged:
+        ticket_acknowledged(
+            ticket=ticket,
+            message=message,
+            due_at=ticket.created_at + ticket.inbox.expected_first_response,
+        )

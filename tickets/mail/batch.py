@@ -14,14 +14,15 @@ import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import reduce
-from operator import or_
 
+import psycopg
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.base import ContentFile
 from django.db import connection
 from django.db.models import Field, Model, Q, Value
+from django.db.models.expressions import DatabaseDefault
 from django.db.models.functions import Lower
+from django.db.models.lookups import In
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
@@ -29,6 +30,7 @@ from django.utils.translation import gettext as _
 from tickets import services
 from tickets.mail import acknowledge, loopguard, threading
 from tickets.mail.parse import ParsedAttachment, ParsedEmail
+from tickets.mail.reading import ReadFailure
 from tickets.models import (
     Attachment,
     Customer,
@@ -80,6 +82,9 @@ def quarantine(row: InboundEmail, exc: Exception) -> None:
     """Set the row aside with the error; its raw bytes stay."""
     if isinstance(exc, Quarantine):
         error = str(exc)
+    elif isinstance(exc, ReadFailure):
+        logger.error("inbound email %s quarantined: %s", row.pk, exc.error_text)
+        error = exc.error_text
     else:
         logger.error("inbound email %s quarantined", row.pk, exc_info=exc)
         frames = traceback.format_tb(exc.__traceback__)[-3:]
@@ -154,12 +159,22 @@ class Batch:
                 senders.add(parsed.from_address.strip())
         ticket_ids = set()
         if ids:
+            # By Message-ID alone (its index), the inbox checked here.
             rows = (
-                Message.objects.filter(ticket__inbox=self.inbox, message_id__in=ids)
+                Message.objects.filter(message_id__in=ids)
                 .exclude(kind=Message.Kind.NOTE)
-                .values_list("message_id", "ticket_id", "kind", "created_at", "pk")
+                .values_list(
+                    "message_id",
+                    "ticket_id",
+                    "ticket__inbox_id",
+                    "kind",
+                    "created_at",
+                    "pk",
+                )
             )
-            for message_id, ticket_id, kind, created_at, pk in rows:
+            for message_id, ticket_id, inbox_id, kind, created_at, pk in rows:
+                if inbox_id != self.inbox.pk:
+                    continue
                 if kind == Message.Kind.INBOUND:
                     self.stored_inbound_ids.add(message_id)
                 key = (created_at, pk)
@@ -184,23 +199,19 @@ class Batch:
         self.thread = {
             message_id: (key, self.tickets[ticket_id])
             for message_id, (key, ticket_id) in self.thread.items()
+            if ticket_id in self.tickets  # else deleted in between
         }
         if senders:
-            matches = reduce(
-                or_, (Q(email_lower=Lower(Value(email))) for email in senders)
-            )
-            customers = (
+            customers = list(
                 Customer.objects.select_for_update(of=("self",))
-                .alias(email_lower=Lower("email"))
-                .filter(matches)
-                .annotate(
-                    recent_acknowledgements=acknowledge.recent_acknowledgements(
-                        self.now
-                    )
-                )
+                .filter(_email_in(senders))
                 .order_by("pk")
             )
+            sent = acknowledge.recent_acknowledgements(
+                [c.pk for c in customers], self.now
+            )
             for customer in customers:
+                customer.recent_acknowledgements = sent.get(customer.pk, 0)
                 self.customers[customer.email.lower()] = customer
 
     def _known(self, ticket: Ticket) -> Ticket:
@@ -533,8 +544,29 @@ class Batch:
             self.number_changed = False
         if self.new_customers:
             self._save_customers()
-        if self.new_tickets:
-            self._save_tickets()
+        # Ids first, so every foreign key is known before the first row goes in.
+        new_rows = [
+            self.new_tickets,
+            self.messages,
+            self.attachments,
+            self.outbound,
+            [event for event, _message in self.events],
+        ]
+        if any(new_rows):
+            draw_ids([rows for rows in new_rows if rows])
+        for event, message in self.events:
+            if message is not None:
+                event.to_value = str(message.pk)
+        for rows in new_rows:
+            if rows:
+                copy_rows(rows)
+        for ticket in self.new_tickets:
+            self.tickets[ticket.pk] = ticket
+        self.new_tickets.clear()
+        self.messages.clear()
+        self.attachments.clear()
+        self.outbound.clear()
+        self.events.clear()
         if self.touched_members:
             update_rows(self.touched_members.values(), ["last_assigned_at"])
             self.touched_members.clear()
@@ -543,27 +575,15 @@ class Batch:
                 self.touched_tickets.values(), ["last_message_at", "updated_at"]
             )
             self.touched_tickets.clear()
-        if self.messages:
-            Message.objects.bulk_create(self.messages)
-            self.messages.clear()
-        if self.attachments:
-            Attachment.objects.bulk_create(self.attachments)
-            self.attachments.clear()
-        if self.outbound:
-            OutboundEmail.objects.bulk_create(self.outbound)
-            self.outbound.clear()
-        if self.events:
-            for event, message in self.events:
-                if message is not None:
-                    event.to_value = str(message.pk)
-            TicketEvent.objects.bulk_create(event for event, _message in self.events)
-            self.events.clear()
         if self.rows:
             update_rows(self.rows, ROW_FIELDS)
             self.rows.clear()
-        for ticket, message, outbound in self.acknowledged:
+        for _ticket, _message, outbound in self.acknowledged:
             services._enqueue_send(outbound)
-            acknowledge.acknowledgement_stored(ticket=ticket, message=message)
+        if self.acknowledged:
+            acknowledge.acknowledgements_stored(
+                [(ticket, message) for ticket, message, _outbound in self.acknowledged]
+            )
         self.acknowledged.clear()
 
     def _save_customers(self) -> None:
@@ -571,12 +591,11 @@ class Batch:
         other in a circle); one created meanwhile elsewhere is taken as found."""
         new = sorted(self.new_customers, key=lambda c: c.email.lower())
         Customer.objects.bulk_create(new, ignore_conflicts=True)
-        matches = reduce(or_, (Q(email_lower=Lower(Value(c.email))) for c in new))
         stored = {
             email.lower(): pk
-            for pk, email in Customer.objects.alias(email_lower=Lower("email"))
-            .filter(matches)
-            .values_list("pk", "email")
+            for pk, email in Customer.objects.filter(
+                _email_in([c.email for c in new])
+            ).values_list("pk", "email")
         }
         for customer in new:
             customer.pk = stored.get(customer.email.lower())
@@ -584,18 +603,77 @@ class Batch:
                 customer.pk = services._customer_by_email(customer.email).pk
         self.new_customers.clear()
 
-    def _save_tickets(self) -> None:
-        # A ticket linked to another new one waits until that one has its id.
-        chunk: list[Ticket] = []
-        for ticket in self.new_tickets:
-            if ticket.linked_to is not None and ticket.linked_to.pk is None:
-                Ticket.objects.bulk_create(chunk)
-                chunk = []
-            chunk.append(ticket)
-        Ticket.objects.bulk_create(chunk)
-        for ticket in self.new_tickets:
-            self.tickets[ticket.pk] = ticket
-        self.new_tickets.clear()
+
+def draw_ids(groups: list[list[Model]]) -> None:
+    """Give unsaved objects (one model per group) the next ids of their
+    tables' sequences, in order, in one query."""
+    quote = connection.ops.quote_name
+    parts, params = [], []
+    for index, objs in enumerate(groups):
+        meta = objs[0]._meta
+        parts.append(
+            "SELECT %s, nextval(pg_get_serial_sequence(%s, %s))"
+            " FROM generate_series(1, %s)"
+        )
+        params += [index, quote(meta.db_table), meta.pk.column, len(objs)]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        drawn = cursor.fetchall()
+    ids: list[list[int]] = [[] for _group in groups]
+    for index, pk in drawn:
+        ids[index].append(pk)
+    for objs, group_ids in zip(groups, ids, strict=True):
+        for obj, pk in zip(objs, sorted(group_ids), strict=True):
+            obj.pk = pk
+
+
+def copy_rows(objs: list[Model]) -> None:
+    """INSERT objects of one model that already have their ids with COPY: a
+    fifth of bulk_create's cost per row. Files of file fields are saved."""
+    meta = objs[0]._meta
+    fields = insertable_fields(objs)
+    if fields is None:
+        meta.model.objects.bulk_create(objs)
+        return
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    connection.ensure_connection()
+    with (
+        connection.wrap_database_errors,
+        psycopg.Cursor(connection.connection) as cursor,
+        cursor.copy(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN") as copy,
+    ):
+        for obj in objs:
+            copy.write_row(
+                [
+                    f.get_db_prep_save(
+                        _value(obj, f) if f.is_relation else f.pre_save(obj, add=True),
+                        connection,
+                    )
+                    for f in fields
+                ]
+            )
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = connection.alias
+
+
+def insertable_fields(objs: list[Model]) -> list[Field] | None:
+    """The columns to write for these objects (with ids); None when some
+    leave a column to its database default and others do not."""
+    fields = []
+    for field in objs[0]._meta.concrete_fields:
+        if getattr(field, "generated", False):
+            continue
+        defaulted = {
+            isinstance(getattr(obj, field.attname), DatabaseDefault) for obj in objs
+        }
+        if defaulted == {True}:
+            continue
+        if len(defaulted) > 1:
+            return None
+        fields.append(field)
+    return fields
 
 
 def update_rows(objs: Iterable[Model], names: list[str]) -> None:
@@ -636,6 +714,13 @@ def _value(obj: Model, field: Field) -> object:
         # Through the relation: sets the id and keeps the object cached.
         setattr(obj, field.name, related)
     return getattr(obj, field.attname)
+
+
+def _email_in(emails: Iterable[str]) -> In:
+    """lower(email) IN (lower(...), ...): the unique index on lower(email), and
+    a hashed list should the planner scan instead (a table still without
+    statistics)."""
+    return In(Lower("email"), [Lower(Value(email)) for email in emails])
 
 
 def _recipients(parsed: ParsedEmail) -> list[str]:

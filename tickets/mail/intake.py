@@ -6,11 +6,20 @@ processed is quarantined with its error and its bytes; nothing is dropped.
 Processing works on batches (tickets.mail.batch): a task processes one
 stored email, the ingest command a chunk of them in one transaction."""
 
+import contextlib
 import copy
 import logging
+import os
+import pickle
+import subprocess
+import sys
+import threading
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
+from pathlib import Path
+from typing import BinaryIO
 
 import psycopg
 from django.db import (
@@ -25,8 +34,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from helpdesk.exceptions import DomainError
-from tickets.mail import loopguard
-from tickets.mail.batch import Batch, Item, Quarantine, quarantine
+from tickets.mail import loopguard, reading
+from tickets.mail.batch import Batch, Item, Quarantine, insertable_fields, quarantine
 from tickets.mail.parse import content_hash, message_id_of, parse_email
 from tickets.models import InboundEmail, Inbox
 
@@ -37,7 +46,7 @@ Outcome = InboundEmail.Outcome
 # A row still "received" after this long lost its task (e.g. Redis restarted).
 STALE_RECEIVED = timedelta(minutes=2)
 # The ingest command stores and processes this many emails per transaction.
-CHUNK_MESSAGES = 50
+CHUNK_MESSAGES = 100
 CHUNK_BYTES = 8 * 1024 * 1024
 # PostgreSQL's deadlock_detected and lock_not_available: retried one by one.
 _LOCK_CONFLICTS = {"40P01", "55P03"}
@@ -148,7 +157,11 @@ def _insert_received(rows: list[InboundEmail]) -> None:
     if not rows:
         return
     meta = InboundEmail._meta
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    fields = insertable_fields(rows)
+    if fields is None:
+        InboundEmail.objects.bulk_create(rows)
+        return
+    fields = [f for f in fields if not f.primary_key]
     quote = connection.ops.quote_name
     row_sql = "({})".format(
         ", ".join("%b" if isinstance(f, BinaryField) else "%s" for f in fields)
@@ -192,26 +205,156 @@ def email_ingest_many(
     *, inbox: Inbox, raws: Iterable[bytes], source: str
 ) -> Iterator[InboundEmail]:
     """email_ingest for a stream of emails, one row per email in order: each
-    chunk's raw bytes are committed together, then processed together."""
-    for chunk in _chunks(raws):
-        received = _receive_chunk(inbox=inbox, raws=chunk, source=source)
-        work: dict[int, bytes] = {}
-        for raw, (row, _stored_before) in zip(chunk, received, strict=True):
-            if row.status == Status.RECEIVED and row.pk not in work:
-                # Stored before but never processed: the same bytes.
-                work[row.pk] = raw
-        done = {row.pk: row for row in _process(list(work.items()), inbox=inbox)}
-        handed_out: set[int] = set()
-        for row, stored_before in received:
-            if row.pk in done and row.pk not in handed_out:
-                handed_out.add(row.pk)
-                row = done[row.pk]
-                row.is_duplicate = False
-            else:
-                # A repeat: reported as a duplicate, as email_receive does.
-                row = copy.copy(done.get(row.pk, row))
-                row.is_duplicate = stored_before or row.pk in handed_out
-            yield row
+    chunk's raw bytes are committed together, then processed together. From
+    the second chunk on, a chunk is stored and parsed (in a worker process)
+    while the one before it is decided and written."""
+    reader = _Reader(max_attachment_bytes=inbox.max_attachment_bytes)
+    previous: _Chunk | None = None
+    try:
+        for raws_of_chunk in _chunks(raws):
+            chunk = _store_chunk(
+                inbox=inbox, raws=raws_of_chunk, source=source, previous=previous
+            )
+            if previous is not None:
+                reader.read(chunk)
+                yield from _finish_chunk(previous, inbox=inbox, reader=reader)
+            previous = chunk
+        if previous is not None:
+            yield from _finish_chunk(previous, inbox=inbox, reader=reader)
+    finally:
+        reader.close()
+
+
+@dataclass
+class _Chunk:
+    """A stored chunk: (row, stored before) per email, and what to process."""
+
+    received: list[tuple[InboundEmail, bool]]
+    work: dict[int, bytes]
+    # What the worker process read, in the order of `work`.
+    read: list | None = None
+
+
+def _store_chunk(
+    *, inbox: Inbox, raws: list[bytes], source: str, previous: _Chunk | None
+) -> _Chunk:
+    received = _receive_chunk(inbox=inbox, raws=raws, source=source)
+    in_flight = previous.work if previous is not None else {}
+    work: dict[int, bytes] = {}
+    for index, (raw, (row, _stored_before)) in enumerate(
+        zip(raws, received, strict=True)
+    ):
+        if row.pk in in_flight:
+            # Also in the chunk before, which is processed first: a repeat.
+            received[index] = (row, True)
+        elif row.status == Status.RECEIVED and row.pk not in work:
+            # Stored before but never processed: the same bytes.
+            work[row.pk] = raw
+    return _Chunk(received, work)
+
+
+def _finish_chunk(
+    chunk: _Chunk, *, inbox: Inbox, reader: "_Reader"
+) -> Iterator[InboundEmail]:
+    answers = reader.result(chunk)
+    read = dict(zip(chunk.work, answers, strict=True)) if answers else None
+    done = {
+        row.pk: row
+        for row in _process(list(chunk.work.items()), inbox=inbox, read=read)
+    }
+    handed_out: set[int] = set()
+    for row, stored_before in chunk.received:
+        if row.pk in done and row.pk not in handed_out:
+            handed_out.add(row.pk)
+            row = done[row.pk]
+            row.is_duplicate = False
+        else:
+            # A repeat: reported as a duplicate, as email_receive does.
+            row = copy.copy(done.get(row.pk, row))
+            row.is_duplicate = stored_before or row.pk in handed_out
+        yield row
+
+
+class _Reader:
+    """Parses stored chunks in a worker process (python -m
+    tickets.mail.reading), started only once a second chunk shows the
+    stream is long enough to gain from it. A chunk's answer is collected
+    before the next is sent, so neither side waits on a full pipe."""
+
+    def __init__(self, *, max_attachment_bytes: int) -> None:
+        self.max_attachment_bytes = max_attachment_bytes
+        self.process: subprocess.Popen | None = None
+        self.writer: threading.Thread | None = None
+        self.pending: _Chunk | None = None
+        self.broken = False
+
+    def read(self, chunk: _Chunk) -> None:
+        """Start reading this chunk elsewhere (or leave it to be read here)."""
+        self._collect()
+        if not chunk.work or self.broken:
+            return
+        try:
+            if self.process is None:
+                root = str(Path(__file__).resolve().parents[2])
+                self.process = subprocess.Popen(
+                    [sys.executable, "-m", "tickets.mail.reading"],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    cwd=root,
+                    env={**os.environ, "PYTHONPATH": root},
+                )
+        except OSError:
+            self._give_up()
+            return
+        # The worker may still be starting: a thread hands the bytes over, so
+        # this process goes on with the chunk before.
+        job = (list(chunk.work.values()), self.max_attachment_bytes)
+        self.writer = threading.Thread(
+            target=_hand_over, args=(self.process.stdin, job), daemon=True
+        )
+        self.writer.start()
+        self.pending = chunk
+
+    def result(self, chunk: _Chunk) -> list | None:
+        """What the worker read for this chunk; None: read it here."""
+        if chunk is self.pending:
+            self._collect()
+        return chunk.read
+
+    def _collect(self) -> None:
+        if self.pending is None:
+            return
+        chunk, self.pending = self.pending, None
+        self.writer.join()
+        try:
+            chunk.read = reading.receive(self.process.stdout)
+        except (OSError, EOFError, pickle.UnpicklingError):
+            self._give_up()
+
+    def _give_up(self) -> None:
+        logger.exception("the parsing process failed; parsing in this one instead")
+        self.broken, self.pending = True, None
+        self.close()
+
+    def close(self) -> None:
+        if self.process is None:
+            return
+        if self.writer is not None:
+            self.writer.join(timeout=30)
+        process, self.process = self.process, None
+        with contextlib.suppress(OSError):
+            process.stdin.close()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _hand_over(stream: BinaryIO, job: tuple) -> None:
+    with contextlib.suppress(OSError, ValueError):
+        # A failed hand-over shows as the end of the answers.
+        reading.send(stream, job)
 
 
 def _chunks(raws: Iterable[bytes]) -> Iterator[list[bytes]]:
@@ -274,7 +417,10 @@ def inbound_pending_ids(*, limit: int = 500) -> list[int]:
 
 
 def _process(
-    work: list[tuple[int, bytes | None]], *, inbox: Inbox | None
+    work: list[tuple[int, bytes | None]],
+    *,
+    inbox: Inbox | None,
+    read: dict[int, tuple] | None = None,
 ) -> list[InboundEmail]:
     """Process stored emails (raw bytes given, or read from the row) in one
     transaction. If that fails, each is processed alone; one that still fails
@@ -283,7 +429,7 @@ def _process(
         return []
     try:
         with transaction.atomic():
-            return _process_locked(work, inbox=inbox)
+            return _process_locked(work, inbox=inbox, read=read or {})
     except (OperationalError, InterfaceError) as exc:
         if len(work) == 1 or _sqlstate(exc) not in _LOCK_CONFLICTS:
             raise
@@ -294,7 +440,10 @@ def _process(
 
 
 def _process_locked(
-    work: list[tuple[int, bytes | None]], *, inbox: Inbox | None
+    work: list[tuple[int, bytes | None]],
+    *,
+    inbox: Inbox | None,
+    read: dict[int, tuple],
 ) -> list[InboundEmail]:
     """Lock the rows; parse and decide those still waiting, in order."""
     rows = InboundEmail.objects.select_for_update(of=("self",)).order_by("pk")
@@ -313,7 +462,11 @@ def _process_locked(
         if row.status != Status.RECEIVED:
             continue
         row.attempts += 1
-        items.append(_parsed(row, bytes(row.raw) if raw is None else raw))
+        if pk in read:
+            parsed, verdict, failure = read[pk]
+            items.append(Item(row, parsed=parsed, verdict=verdict, failure=failure))
+        else:
+            items.append(_parsed(row, bytes(row.raw) if raw is None else raw))
     if items:
         Batch(items[0].row.inbox, items).run()
     return [by_pk[pk] for pk, _raw in work]

@@ -127,7 +127,9 @@ def normalise_id(value: str) -> str:
     """The first <...> token of a header (or its bare value), printable ASCII."""
     found = _ID.search(value)
     token = found.group() if found else value.strip()
-    return "".join(ch for ch in token if 32 < ord(ch) < 127)[:MAX_ID_LENGTH]
+    if not (token.isascii() and token.isprintable() and " " not in token):
+        token = "".join(ch for ch in token if 32 < ord(ch) < 127)
+    return token[:MAX_ID_LENGTH]
 
 
 def ids_in(value: str) -> list[str]:
@@ -169,6 +171,9 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
 
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([QqBb])\?([^?\s]*)\?=")
 _BETWEEN_WORDS = re.compile(r"(\?=)\s+(?==\?)")
+_FOLD = re.compile(r"\r?\n(?=[ \t])")
+_QP_BYTE = re.compile(rb"=([0-9A-Fa-f]{2})")
+_HIDDEN_WORD = re.compile(r"ENCODEDWORD(\d+)X")
 
 
 def _decode_word(match: re.Match) -> str:
@@ -178,8 +183,7 @@ def _decode_word(match: re.Match) -> str:
         if encoding in "Bb":
             data = base64.b64decode(text + "=" * (-len(text) % 4))
         else:
-            data = re.sub(
-                rb"=([0-9A-Fa-f]{2})",
+            data = _QP_BYTE.sub(
                 lambda m: bytes([int(m.group(1), 16)]),
                 text.replace("_", " ").encode("ascii", "replace"),
             )
@@ -190,7 +194,9 @@ def _decode_word(match: re.Match) -> str:
 
 def decode_header_value(value: str) -> str:
     """Unfold and decode RFC 2047 words; raw 8-bit text is read as UTF-8."""
-    value = re.sub(r"\r?\n(?=[ \t])", "", value)
+    if value.isascii() and "=?" not in value and not ("\n" in value or "\0" in value):
+        return value.strip()  # nothing to unfold, decode or clean
+    value = _FOLD.sub("", value)
     # The parser keeps undecodable bytes as surrogates: recover them first.
     value = decode_bytes(value.encode("utf-8", "surrogateescape"), "utf-8")
     value = _BETWEEN_WORDS.sub(r"\1", value)
@@ -198,8 +204,16 @@ def decode_header_value(value: str) -> str:
 
 
 def _raw_headers(msg: MimePart, name: str) -> list[str]:
-    wanted = name.lower()
-    return [str(value) for key, value in msg.raw_items() if key.lower() == wanted]
+    """The raw values of a header, in order. The index of all headers is built
+    once per (parsed, never changed) message: loop guard and parser ask for
+    twenty headers each."""
+    index = msg.__dict__.get("_raw_header_index")
+    if index is None:
+        index = {}
+        for key, value in msg.raw_items():
+            index.setdefault(key.lower(), []).append(str(value))
+        msg._raw_header_index = index
+    return index.get(name.lower(), [])
 
 
 def header(msg: MimePart, name: str) -> str:
@@ -219,11 +233,12 @@ def addresses(msg: MimePart, *names: str) -> list[tuple[str, str]]:
         return f"ENCODEDWORD{len(words) - 1}X"
 
     def unhide(text: str) -> str:
-        text = re.sub(r"ENCODEDWORD(\d+)X", lambda m: words[int(m.group(1))], text)
+        if "ENCODEDWORD" in text:
+            text = _HIDDEN_WORD.sub(lambda m: words[int(m.group(1))], text)
         return decode_header_value(text)
 
     values = [
-        _ENCODED_WORD.sub(hide, re.sub(r"\r?\n(?=[ \t])", "", value))
+        _ENCODED_WORD.sub(hide, _FOLD.sub("", value))
         for name in names
         for value in _raw_headers(msg, name)
     ]
@@ -356,6 +371,9 @@ def _charset(part: MimePart) -> str | None:
     return charset if isinstance(charset, str) else None
 
 
+_UNSAFE_IN_NAME = re.compile(r"[\x00-\x1f/\\]+")
+
+
 def _filename(part: MimePart) -> str:
     try:
         name = part.get_filename() or ""
@@ -364,7 +382,7 @@ def _filename(part: MimePart) -> str:
     if not isinstance(name, str):
         name = ""
     name = decode_header_value(name) if "=?" in name else clean(name)
-    name = re.sub(r"[\x00-\x1f/\\]+", "_", name.rsplit("/", 1)[-1]).strip(" .")
+    name = _UNSAFE_IN_NAME.sub("_", name.rsplit("/", 1)[-1]).strip(" .")
     return name[:200]
 
 

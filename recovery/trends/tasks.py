@@ -1,0 +1,41 @@
+"""Thin Celery wrappers: reminders for overdue prevention actions and the
+refresh of the trend facts."""
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+from recovery.trends import services
+
+
+@shared_task(
+    name="recovery.prevention_remind_overdue",
+    acks_late=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+    max_retries=5,
+)
+def prevention_remind_overdue_task() -> int:
+    """Remind each owner once per overdue prevention action; a full batch
+    runs again at once."""
+    reminded = services.prevention_remind_overdue()
+    if reminded >= services.REMIND_BATCH:
+        prevention_remind_overdue_task.delay()
+    return reminded
+
+
+@shared_task(
+    name="recovery.case_facts_refresh_recent",
+    acks_late=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+    max_retries=3,
+)
+def case_facts_refresh_recent_task() -> int:
+    """Bring the trend facts of recently changed cases up to date."""
+    return services.case_facts_refresh_recent()
+
+
+@shared_task(name="recovery.case_facts_refresh_all", acks_late=True)
+def case_facts_refresh_all_task() -> int:
+    """Rewrite the trend facts of every case (nightly)."""
+    return services.case_facts_refresh()
