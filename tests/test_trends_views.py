@@ -12,7 +12,13 @@ from django.utils import timezone
 from recovery.tests.factories import PostMortemFactory, RecoveryCaseFactory
 from recovery.trends.models import ChangeEvent
 from tests.trends_data import history, team
-from tickets.tests.factories import ComponentFactory, InboxFactory, TicketFactory
+from tickets.models import Membership
+from tickets.tests.factories import (
+    ComponentFactory,
+    InboxFactory,
+    MembershipFactory,
+    TicketFactory,
+)
 
 
 def _url(name: str) -> str:
@@ -119,3 +125,15 @@ def test_the_post_mortem_log_filters_and_exports_csv(client, manager, inbox):
         late.prevention_due_date.isoformat()
     )
     assert isinstance(late.prevention_due_date, date)
+
+
+def test_the_dashboard_opens_on_the_inbox_chosen_last(client, manager, inbox):
+    # given a manager of two inboxes who looked at the second one
+    other = InboxFactory(name="Billing", slug="billing")
+    MembershipFactory(inbox=other, user=manager, role=Membership.Role.MANAGER)
+    client.force_login(manager)
+    client.get(_url("dashboard"), {"inbox": "billing"})
+    # when they open the page again without choosing
+    response = client.get(_url("dashboard"))
+    # then it shows that inbox
+    assert response.context["scope"].inboxes == (other,)

@@ -7,13 +7,12 @@ manage 404. Each figure takes the dashboard's filters (`inbox`, `days` or
 
 from typing import Any
 
-from django.db.models import TextChoices
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from recovery.api.schema import NamedChoiceField
+from recovery.api.serializers import enum
 from recovery.models import PostMortem
 from recovery.trends import figures, selectors, services, spikes
 from recovery.trends.models import ChangeEvent
@@ -33,11 +32,6 @@ NOT_FOUND = OpenApiResponse(
     ErrorOutputSerializer, description="Not an inbox or change event you manage."
 )
 INVALID = OpenApiResponse(ErrorOutputSerializer, description="Invalid input.")
-
-
-def enum(choices: type[TextChoices] | list[tuple[str, str]], name: str, **kw: Any):
-    pairs = choices.choices if isinstance(choices, type) else choices
-    return NamedChoiceField(choices=pairs, enum_name=name, **kw)
 
 
 # --- filters and the period --------------------------------------------------

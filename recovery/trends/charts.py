@@ -276,6 +276,7 @@ def line_chart(
     def y_of(value: float) -> float:
         return top + plot_h - plot_h * value / peak
 
+    week_names = [date_format(week, "j M Y") for week in weeks]
     body = []
     for k in range(5):
         value = peak * k / 4
@@ -336,7 +337,7 @@ def line_chart(
         for i, v in enumerate(s.values):
             tip = value_format % {
                 "name": s.name,
-                "week": date_format(weeks[i], "j M Y") if i < len(weeks) else "",
+                "week": week_names[i] if i < len(weeks) else "",
                 "value": _num(v),
             }
             body.append(

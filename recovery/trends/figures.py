@@ -3,7 +3,7 @@ plain data built from the selectors' counts (no queries here)."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
 from django.utils.dates import WEEKDAYS
@@ -329,7 +329,3 @@ class Figures:
         self.timings = timings(board)
         self.promises = promises(board)
         self.spikes = spike_items(board.spikes)
-
-
-def local(moment: datetime, board: Dashboard) -> datetime:
-    return moment.astimezone(board.scope.zone)

@@ -4,7 +4,6 @@ who manages no inbox gets 403, an inbox they do not manage 404."""
 
 import csv
 from collections.abc import Iterator
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,6 +21,7 @@ from recovery.trends import charts, figures, forms, selectors, services
 from tickets import selectors as ticket_selectors
 
 LOG_PAGE_SIZE = 50
+SESSION_INBOX = "trends_inbox"
 
 
 def _managed(request: HttpRequest) -> list:
@@ -38,12 +38,21 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     effectiveness and the spike list for the chosen inboxes and period."""
     inboxes = _managed(request)
     filters = forms.TrendFilterForm(request.GET or None, inboxes=inboxes)
-    scope = selectors.trend_scope(user=request.user, **filters.scope_args())
-    # Show the filters as applied: the inbox chosen by default, the default
-    # period.
+    args = filters.scope_args()
+    # Without a choice, the inbox chosen last time (if still managed).
+    remembered = request.session.get(SESSION_INBOX)
+    if not args.get("inbox") and remembered in {i.slug for i in inboxes} | {
+        selectors.ALL_INBOXES
+    }:
+        args["inbox"] = remembered
+    scope = selectors.trend_scope(user=request.user, **args)
+    chosen = scope.single_inbox.slug if scope.single_inbox else selectors.ALL_INBOXES
+    if remembered != chosen:
+        request.session[SESSION_INBOX] = chosen
+    # Show the filters as applied: the inbox chosen, the default period.
     shown = request.GET.copy()
     if not shown.get("inbox"):
-        shown["inbox"] = scope.single_inbox.slug if scope.single_inbox else "all"
+        shown["inbox"] = chosen
     if not (shown.get("days") or shown.get("date_from") or shown.get("date_to")):
         shown["days"] = str(selectors.DEFAULT_DAYS)
     filters = forms.TrendFilterForm(shown, inboxes=inboxes)
@@ -231,9 +240,3 @@ def post_mortem_csv(request: HttpRequest) -> StreamingHttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="post-mortems-{stamp}.csv"'
     return response
-
-
-def dashboard_url(**params: object) -> str:
-    """The dashboard's address with filters, for links from elsewhere."""
-    query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
-    return reverse("recovery:trends:dashboard") + (f"?{query}" if query else "")
