@@ -1,12 +1,17 @@
 """Acting on parsed inbound emails a batch at a time, with the outcome of
-acting on them one by one in order, but one query per kind of lookup and one
-INSERT per table for the whole batch.
+acting on them one by one in order, but with one query per kind of lookup and
+one statement per table for the whole batch.
 
 The common cases (a new complaint, a reply onto its ticket, a duplicate) are
-decided in memory and written together. The rare ones (bounces, auto-replies,
-a reply that reopens its ticket) first write what is pending and then go
-through the services one at a time. The caller holds the transaction and the
-locks on the InboundEmail rows."""
+decided in memory, under the locks the services would take, and written
+together. The rare ones (bounces, auto-replies, a reply that reopens its
+ticket) first write what is pending and then go through the services one at a
+time. The caller holds the transaction and the locks on the InboundEmail rows.
+
+Locks are taken in one order (tickets, customers, then the inbox and its
+members) and new customers are inserted sorted by address, so two batches
+never wait on each other in a circle; should PostgreSQL still report a
+deadlock, the caller processes the emails one at a time."""
 
 import logging
 import re
@@ -15,22 +20,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import psycopg
-from django.core.exceptions import SuspiciousFileOperation
-from django.core.files.base import ContentFile
-from django.db import connection
-from django.db.models import Field, Model, Q, Value
-from django.db.models.expressions import DatabaseDefault
+from django.db.models import Q, Value
 from django.db.models.functions import Lower
 from django.db.models.lookups import In
 from django.utils import timezone
-from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
 from tickets import services
 from tickets.mail import acknowledge, loopguard, threading
+from tickets.mail.automatic import auto_reply, bounce
 from tickets.mail.parse import ParsedAttachment, ParsedEmail
 from tickets.mail.reading import ReadFailure
+from tickets.mail.rows import attachment_for, copy_rows, draw_ids, update_rows
 from tickets.models import (
     Attachment,
     Customer,
@@ -604,118 +605,6 @@ class Batch:
         self.new_customers.clear()
 
 
-def draw_ids(groups: list[list[Model]]) -> None:
-    """Give unsaved objects (one model per group) the next ids of their
-    tables' sequences, in order, in one query."""
-    quote = connection.ops.quote_name
-    parts, params = [], []
-    for index, objs in enumerate(groups):
-        meta = objs[0]._meta
-        parts.append(
-            "SELECT %s, nextval(pg_get_serial_sequence(%s, %s))"
-            " FROM generate_series(1, %s)"
-        )
-        params += [index, quote(meta.db_table), meta.pk.column, len(objs)]
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), params)
-        drawn = cursor.fetchall()
-    ids: list[list[int]] = [[] for _group in groups]
-    for index, pk in drawn:
-        ids[index].append(pk)
-    for objs, group_ids in zip(groups, ids, strict=True):
-        for obj, pk in zip(objs, sorted(group_ids), strict=True):
-            obj.pk = pk
-
-
-def copy_rows(objs: list[Model]) -> None:
-    """INSERT objects of one model that already have their ids with COPY: a
-    fifth of bulk_create's cost per row. Files of file fields are saved."""
-    meta = objs[0]._meta
-    fields = insertable_fields(objs)
-    if fields is None:
-        meta.model.objects.bulk_create(objs)
-        return
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
-    connection.ensure_connection()
-    with (
-        connection.wrap_database_errors,
-        psycopg.Cursor(connection.connection) as cursor,
-        cursor.copy(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN") as copy,
-    ):
-        for obj in objs:
-            copy.write_row(
-                [
-                    f.get_db_prep_save(
-                        _value(obj, f) if f.is_relation else f.pre_save(obj, add=True),
-                        connection,
-                    )
-                    for f in fields
-                ]
-            )
-    for obj in objs:
-        obj._state.adding = False
-        obj._state.db = connection.alias
-
-
-def insertable_fields(objs: list[Model]) -> list[Field] | None:
-    """The columns to write for these objects (with ids); None when some
-    leave a column to its database default and others do not."""
-    fields = []
-    for field in objs[0]._meta.concrete_fields:
-        if getattr(field, "generated", False):
-            continue
-        defaulted = {
-            isinstance(getattr(obj, field.attname), DatabaseDefault) for obj in objs
-        }
-        if defaulted == {True}:
-            continue
-        if len(defaulted) > 1:
-            return None
-        fields.append(field)
-    return fields
-
-
-def update_rows(objs: Iterable[Model], names: list[str]) -> None:
-    """Write these fields of saved objects of one model in one UPDATE ... FROM
-    (VALUES ...): bulk_update's CASE expressions cost far more to build."""
-    objs = list(objs)
-    meta = objs[0]._meta
-    fields = [meta.get_field(name) for name in names]
-    quote = connection.ops.quote_name
-    columns = [quote(meta.pk.column), *(quote(f.column) for f in fields)]
-    row_sql = "({})".format(
-        ", ".join(f"%s::{f.db_type(connection)}" for f in [meta.pk, *fields])
-    )
-    params = []
-    for obj in objs:
-        params.append(obj.pk)
-        for field in fields:
-            params.append(field.get_db_prep_save(_value(obj, field), connection))
-    # Identifiers come from the model's metadata; values travel as parameters.
-    table, pk = quote(meta.db_table), columns[0]
-    assignments = ", ".join(f"{c} = v.{c}" for c in columns[1:])
-    values = ", ".join([row_sql] * len(objs))
-    statement = (
-        f"UPDATE {table} AS t SET {assignments} "  # noqa: S608
-        f"FROM (VALUES {values}) AS v ({', '.join(columns)}) WHERE t.{pk} = v.{pk}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-
-
-def _value(obj: Model, field: Field) -> object:
-    """A field's value to write. A relation takes the id of the object set on
-    it, which may have been saved only after it was set."""
-    if field.is_relation and field.is_cached(obj):
-        related = field.get_cached_value(obj)
-        if related is not None and related.pk is None:
-            raise ValueError(f"{field.name} of {obj!r} is not saved yet.")
-        # Through the relation: sets the id and keeps the object cached.
-        setattr(obj, field.name, related)
-    return getattr(obj, field.attname)
-
-
 def _email_in(emails: Iterable[str]) -> In:
     """lower(email) IN (lower(...), ...): the unique index on lower(email), and
     a hashed list should the planner scan instead (a table still without
@@ -738,21 +627,6 @@ def _copy_fields(source: Ticket, target: Ticket) -> None:
         setattr(target, field.attname, getattr(source, field.attname))
 
 
-def attachment_for(message: Message, attachment: ParsedAttachment) -> Attachment:
-    """The unsaved Attachment row of a kept attachment."""
-    try:
-        stored_name = get_valid_filename(attachment.filename)
-    except SuspiciousFileOperation:
-        stored_name = "attachment"
-    return Attachment(
-        message=message,
-        file=ContentFile(attachment.payload, name=stored_name[:100]),
-        filename=attachment.filename,
-        content_type=attachment.content_type[:200],
-        size=len(attachment.payload),
-    )
-
-
 def same_message_stored(inbox: Inbox, parsed: ParsedEmail) -> Message | None:
     """The stored inbound message with this Message-ID, sender and text."""
     return (
@@ -766,72 +640,3 @@ def same_message_stored(inbox: Inbox, parsed: ParsedEmail) -> Message | None:
         .select_related("ticket")
         .first()
     )
-
-
-# --- bounces and auto-replies (one at a time, through the services) -------------
-
-
-def auto_reply(row: InboundEmail, parsed: ParsedEmail) -> Message | None:
-    """Shown on the ticket it answers (which stays as it is); else only kept."""
-    row.status, row.outcome = Status.IGNORED, Outcome.AUTO_REPLY
-    match = threading.find_ticket(inbox=row.inbox, parsed=parsed)
-    if match and threading.is_participant(
-        ticket=match.ticket, address=parsed.from_address
-    ):
-        message = add_to_ticket(row, match.ticket, parsed, is_auto=True)
-        row.ticket, row.result_message = match.ticket, message
-        return message
-    return None
-
-
-def bounce(row: InboundEmail, verdict: loopguard.Verdict) -> None:
-    """A bounce of our own mail marks that mail's delivery as failed."""
-    row.status, row.outcome = Status.IGNORED, Outcome.BOUNCE
-    ours = (
-        Message.objects.filter(
-            ticket__inbox=row.inbox,
-            kind=Message.Kind.REPLY,
-            message_id__in=list(verdict.original_ids[:50]),
-        )
-        .select_related("ticket")
-        .order_by("-created_at")
-        .first()
-    )
-    if ours is None:
-        return
-    if verdict.failed:
-        services.message_mark_bounced(
-            message=ours, reason=verdict.diagnostic or verdict.reason
-        )
-    row.ticket, row.result_message = ours.ticket, ours
-
-
-def add_to_ticket(
-    row: InboundEmail, ticket: Ticket, parsed: ParsedEmail, *, is_auto: bool
-) -> Message:
-    """Append one email to a ticket through services.ticket_add_inbound."""
-    sender = parsed.from_address
-    if sender.lower() == ticket.customer.email.lower():
-        customer = ticket.customer
-    else:
-        customer = services._customer_by_email(sender)
-    message = services.ticket_add_inbound(
-        ticket=ticket,
-        customer=customer,
-        from_address=sender,
-        subject=parsed.subject,
-        body_text=parsed.body_text,
-        body_html=parsed.body_html,
-        body_quoted=parsed.body_quoted,
-        message_id=parsed.message_id,
-        in_reply_to=parsed.in_reply_to,
-        references=" ".join(parsed.references),
-        to=parsed.to,
-        cc=parsed.cc,
-        is_auto=is_auto,
-        received_at=row.received_at,
-    )
-    Attachment.objects.bulk_create(
-        attachment_for(message, a) for a in parsed.attachments
-    )
-    return message

@@ -35,8 +35,9 @@ from django.utils.translation import gettext as _
 
 from helpdesk.exceptions import DomainError
 from tickets.mail import loopguard, reading
-from tickets.mail.batch import Batch, Item, Quarantine, insertable_fields, quarantine
+from tickets.mail.batch import Batch, Item, Quarantine, quarantine
 from tickets.mail.parse import content_hash, message_id_of, parse_email
+from tickets.mail.rows import insertable_fields
 from tickets.models import InboundEmail, Inbox
 
 logger = logging.getLogger(__name__)
