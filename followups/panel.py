@@ -32,8 +32,11 @@ def _recovery_offer(ticket: Ticket, promise: Promise, *, prefix: str):
     )
 
 
-def panel_context(*, user: AbstractBaseUser, ticket: Ticket) -> dict:
-    """Everything the promises and follow-ups panel of a ticket shows."""
+def panel_context(
+    *, user: AbstractBaseUser, ticket: Ticket, members: list | None = None
+) -> dict:
+    """Everything the promises and follow-ups panel of a ticket shows
+    (`members`: the inbox's memberships when the page has them already)."""
     promises = selectors.promise_list_for_ticket(ticket=ticket)
     for promise in promises:
         promise.ticket = ticket
@@ -52,7 +55,8 @@ def panel_context(*, user: AbstractBaseUser, ticket: Ticket) -> dict:
     for followup in followups:
         followup.ticket = ticket
         with_row_forms(followup)
-    members = list(ticket_selectors.members_of_inbox(inbox=ticket.inbox))
+    if members is None:
+        members = list(ticket_selectors.members_of_inbox(inbox=ticket.inbox))
     return {
         "ticket": ticket,
         "user": user,

@@ -104,16 +104,6 @@ def promise_overdue_for_user(*, user: User) -> QuerySet[Promise]:
     )
 
 
-def promise_overdue_count(*, user: User) -> int:
-    """How many promises the "Overdue promises" view lists (capped)."""
-    return (
-        promise_overdue_for_user(user=user)
-        .order_by()
-        .values("pk")[: COUNT_CAP + 1]
-        .count()
-    )
-
-
 # --- follow-ups --------------------------------------------------------------
 
 
@@ -187,16 +177,6 @@ def followup_upcoming_for_owner(*, user: User, days: int = 7) -> QuerySet[Follow
     return followup_list_for_user(
         user=user, mine=True, state=FollowUp.State.SCHEDULED
     ).filter(due_at__gt=now, due_at__lte=now + timedelta(days=days))
-
-
-def followup_due_count(*, user: User) -> int:
-    """How many of the user's follow-ups are due now (capped)."""
-    return (
-        followup_due_for_owner(user=user)
-        .order_by()
-        .values("pk")[: COUNT_CAP + 1]
-        .count()
-    )
 
 
 # --- notifications -----------------------------------------------------------

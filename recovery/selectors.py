@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, QuerySet, Sum
+from django.db.models import Case, Prefetch, QuerySet, Sum, When
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -110,10 +110,11 @@ def case_get_for_user(*, user: User, case_id: int) -> RecoveryCase:
 def case_for_ticket(*, ticket: Ticket) -> RecoveryCase | None:
     """The ticket's open case, else its latest closed one (the caller has
     checked that the user may see the ticket)."""
-    qs = _with_details(RecoveryCase.objects.filter(ticket=ticket))
+    still_open = Case(When(status=Status.CLOSED, then=1), default=0)
     return (
-        qs.exclude(status=Status.CLOSED).first()
-        or qs.order_by("-opened_at", "-id").first()
+        _with_details(RecoveryCase.objects.filter(ticket=ticket))
+        .order_by(still_open, "-opened_at", "-id")
+        .first()
     )
 
 
@@ -324,11 +325,6 @@ def approval_queue_for_user(*, user: User) -> QuerySet[Offer]:
         )
         .order_by("created_at", "id")
     )
-
-
-def approval_count_for_user(*, user: User, cap: int = 99) -> int:
-    """How many offers wait for this manager (counted up to cap + 1)."""
-    return approval_queue_for_user(user=user).values("pk")[: cap + 1].count()
 
 
 def offer_get_for_user(*, user: User, offer_id: int) -> Offer:

@@ -141,6 +141,13 @@ class PropertiesForm(forms.Form):
             },
         )
         super().__init__(*args, **kwargs)
+        # A plain list: the field's own iterator would open a server-side
+        # cursor, one more round trip for a handful of rows.
+        field = self.fields["component"]
+        field.choices = [
+            ("", field.empty_label),
+            *field.queryset.values_list("pk", "name"),
+        ]
 
     def clean_tags(self) -> list[str]:
         return [tag.strip() for tag in self.cleaned_data["tags"].split(",")]

@@ -1,5 +1,5 @@
 """Presentation helpers for promises, follow-ups and notifications: the
-ticket page's panel, the navigation entries and one-line texts."""
+ticket page's panel and one-line texts."""
 
 from datetime import timedelta
 
@@ -8,7 +8,6 @@ from django.utils import timezone
 from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext as _
 
-from followups import selectors
 from followups.models import FollowUp, Promise
 from followups.panel import panel_context
 from followups.texts import notification_text
@@ -22,30 +21,12 @@ def followups_panel(context: template.Context, ticket: Ticket) -> dict:
     """The ticket page's promises and follow-ups."""
     request = context["request"]
     return {
-        **panel_context(user=request.user, ticket=ticket),
+        **panel_context(
+            user=request.user, ticket=ticket, members=context.get("members")
+        ),
         "request": request,
         "csrf_token": context.get("csrf_token"),
     }
-
-
-@register.inclusion_tag("followups/_nav.html", takes_context=True)
-def followups_nav(context: template.Context) -> dict:
-    """Navigation entries: my due follow-ups, overdue promises, the bell."""
-    request = context["request"]
-    user = request.user
-    match = request.resolver_match
-    return {
-        "url_name": match.view_name if match else "",
-        "due_count": _capped(selectors.followup_due_count(user=user)),
-        "overdue_count": _capped(selectors.promise_overdue_count(user=user)),
-        "unread_count": _capped(selectors.notification_unread_count(user=user)),
-    }
-
-
-def _capped(count: int) -> str:
-    if count > selectors.COUNT_CAP:
-        return f"{selectors.COUNT_CAP}+"
-    return str(count) if count else ""
 
 
 @register.filter

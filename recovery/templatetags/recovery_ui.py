@@ -1,21 +1,17 @@
 """Template tags of the recovery interface: the case panel on the ticket
-page, the managers' navigation entries, and small formatting filters."""
+page and small formatting filters."""
 
 from datetime import timedelta
 
 from django import template
 from django.utils.translation import gettext as _
 
-from recovery import selectors
 from recovery.models import CaseEvent, RecoveryCase
 from recovery.panel import panel_context
 from tickets.models import Ticket
 from tickets.templatetags.tickets_ui import money, person
 
 register = template.Library()
-
-NAV_COUNT_CAP = 99
-
 
 @register.inclusion_tag("recovery/_panel.html", takes_context=True)
 def recovery_panel(context: template.Context, ticket: Ticket) -> dict:
@@ -26,22 +22,6 @@ def recovery_panel(context: template.Context, ticket: Ticket) -> dict:
         "request": request,
         "user": request.user,
         "csrf_token": context.get("csrf_token"),
-    }
-
-
-@register.inclusion_tag("recovery/_nav_items.html", takes_context=True)
-def recovery_nav(context: template.Context) -> dict:
-    """Approvals (with the number waiting) and the recovery log, for managers."""
-    request = context["request"]
-    user = request.user
-    if not selectors.is_manager(user=user):
-        return {"show": False}
-    count = selectors.approval_count_for_user(user=user, cap=NAV_COUNT_CAP)
-    match = request.resolver_match
-    return {
-        "show": True,
-        "count": f"{NAV_COUNT_CAP}+" if count > NAV_COUNT_CAP else str(count),
-        "url_name": match.view_name if match else "",
     }
 
 

@@ -11,34 +11,28 @@ from django.utils.timesince import timesince
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from helpdesk.navigation import navigation_for
 from tickets import selectors
 from tickets.forms import member_label
 from tickets.models import Message, OutboundEmail, Ticket, TicketEvent
 
 register = template.Library()
 
-# Counts in the navigation stop here, so they stay cheap on a busy inbox.
-NAV_COUNT_CAP = 99
 CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}
 Kind = TicketEvent.Kind
 
 
-def _capped_count(filters: selectors.TicketFilters, user: AbstractBaseUser) -> str:
-    qs = selectors.ticket_list_for_user(user=user, filters=filters)
-    # Ordering by inbox keeps the planner on the partial index of active
-    # tickets; unordered it may scan the table when pages are not vacuumed.
-    count = qs.order_by("inbox_id").values("pk")[: NAV_COUNT_CAP + 1].count()
-    return f"{NAV_COUNT_CAP}+" if count > NAV_COUNT_CAP else str(count)
-
-
 @register.inclusion_tag("tickets/_nav.html", takes_context=True)
 def agent_nav(context: template.Context) -> dict:
-    """Left navigation: inbox views with (capped) counts of open work."""
+    """Left navigation: ticket views and inboxes with (capped) counts of open
+    work, and the recovery, follow-up and mail entries the user may use."""
     request = context["request"]
     user = request.user
     match = request.resolver_match
     on_list = bool(match and match.url_name == "ticket-list")
     current = selectors.TicketFilters.from_params(request.GET) if on_list else None
+    nav = navigation_for(user=user)
+    badges = nav.badges
     views = [
         ("mine", _("My tickets")),
         ("unassigned", _("Unassigned")),
@@ -48,17 +42,19 @@ def agent_nav(context: template.Context) -> dict:
         "request": request,
         "user": user,
         "url_name": match.url_name if match else "",
+        "view_name": match.view_name if match else "",
         "views": [
             {
                 "key": key,
                 "label": label,
-                "count": _capped_count(selectors.TicketFilters(view=key), user),
+                "count": badges[key],
                 "active": bool(current and current.view == key and not current.inbox),
             }
             for key, label in views
         ],
-        "inboxes": selectors.inbox_list_for_user(user=user),
+        "inboxes": nav.inboxes,
         "current_inbox": current.inbox if current else None,
+        "nav": nav,
     }
 
 
