@@ -1,7 +1,6 @@
 """Customer-facing texts of promises and follow-ups (delay notice, satisfaction
 check, check-back) in the customer's language, and the signed survey links."""
 
-import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -32,10 +31,10 @@ def customer_language(ticket: Ticket, text: str = "") -> str:
 
 def quarter_ceil(moment: datetime) -> datetime:
     """Round up to the quarter hour, as the customer is told the time."""
-    moment = moment.replace(second=0, microsecond=0)
-    return moment + timedelta(
-        minutes=math.ceil(moment.minute / 15) * 15 - moment.minute
+    floor = moment.replace(
+        minute=moment.minute - moment.minute % 15, second=0, microsecond=0
     )
+    return floor if floor == moment else floor + timedelta(minutes=15)
 
 
 def say_when(moment: datetime, *, time_zone: str, language: str) -> str:

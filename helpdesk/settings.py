@@ -69,6 +69,7 @@ TEMPLATES = [
         },
     },
 ]
+FORM_RENDERER = "helpdesk.renderers.FastFormRenderer"
 
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
@@ -92,6 +93,8 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("de", _("German"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
+# Dates in each language's own style (localized formatting is always on).
+FORMAT_MODULE_PATH = ["helpdesk.formats"]
 TIME_ZONE = "UTC"
 USE_TZ = True
 

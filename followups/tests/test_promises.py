@@ -9,7 +9,7 @@ from django.core import mail as django_mail
 from django.utils import timezone
 from freezegun import freeze_time
 
-from followups import services, worktime
+from followups import mail, services, worktime
 from followups.models import Notification, Promise
 from followups.tests.factories import PromiseFactory
 from helpdesk.exceptions import DomainError
@@ -403,3 +403,19 @@ def test_second_first_response_promise_on_a_ticket_is_refused(assigned_ticket):
             due_at=due,
             actor=None,
         )
+
+
+@pytest.mark.parametrize(
+    ("moment", "expected"),
+    [
+        ("2026-11-24 00:45:00", "2026-11-24 00:45:00"),
+        ("2026-11-24 00:45:14", "2026-11-24 01:00:00"),
+        ("2026-11-24 00:44:59", "2026-11-24 00:45:00"),
+        ("2026-11-24 23:50:00", "2026-11-25 00:00:00"),
+    ],
+)
+def test_times_told_to_customers_round_up_to_the_quarter_hour(moment, expected):
+    def at(text: str) -> datetime:
+        return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+    assert mail.quarter_ceil(at(moment)) == at(expected)

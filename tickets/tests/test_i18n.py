@@ -144,6 +144,14 @@ def test_german_catalogue_is_complete_and_keeps_placeholders():
                 assert sorted(PLACEHOLDER.findall(text)) == expected, msgid
 
 
+def test_no_translated_block_reads_an_attribute():
+    # {% blocktranslate %} only sees plain names: "{{ ticket.reference }}"
+    # inside one renders empty; bind it with `with ref=ticket.reference`.
+    entries = _po_entries(CATALOGUE / "django.po")
+    dotted = re.compile(r"%\(\w+\.[\w.]+\)s")
+    assert [e["msgid"] for e in entries if dotted.search(e["msgid"])] == []
+
+
 def test_compiled_catalogue_holds_every_translation_of_the_source():
     # given
     entries = _po_entries(CATALOGUE / "django.po")
