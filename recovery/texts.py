@@ -77,8 +77,10 @@ def options_email(*, request: ChoiceRequest, url: str, agent: AbstractBaseUser) 
     customer = case.ticket.customer
     language = customer_language(customer)
     with translation.override(language):
+        labels = [str(c.get_kind_display()) for c in case.promise_checks.all()]
+        # Mid-sentence, English lowercases the labels; German nouns keep theirs.
         checks = ", ".join(
-            str(c.get_kind_display()).lower() for c in case.promise_checks.all()
+            label.lower() if language == "en" else label for label in labels
         )
         context = {
             "name": customer.name or customer.email,

@@ -9,7 +9,7 @@ from django.utils import timezone
 from freezegun import freeze_time
 
 from helpdesk.exceptions import DomainError
-from recovery import links, selectors, services
+from recovery import links, selectors, services, texts
 from recovery.models import (
     Channel,
     ChoiceRequest,
@@ -131,6 +131,20 @@ def test_sending_the_options_emails_one_link_and_waits(
     assert "Supplier" in body or "supplier" in body
     broken_promise_case.ticket.refresh_from_db()
     assert broken_promise_case.ticket.status == Ticket.Status.WAITING_CUSTOMER
+
+
+@pytest.mark.parametrize(
+    ("language", "checked"), [("en", "(supplier)"), ("de", "(Lieferant)")]
+)
+def test_the_options_email_names_the_checks_as_the_language_writes_them(
+    db, broken_promise_case, agent, language, checked
+):
+    customer = broken_promise_case.ticket.customer
+    customer.language = language
+    customer.save(update_fields=["language"])
+    request = prepare(broken_promise_case, agent)
+    body = texts.options_email(request=request, url="https://x.example/c", agent=agent)
+    assert checked in body
 
 
 # --- the signed link ---------------------------------------------------------
