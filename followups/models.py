@@ -187,6 +187,9 @@ class Promise(models.Model):
                 condition=Q(state="broken"),
             ),
             models.Index(fields=["ticket", "due_at"], name="promise_ticket"),
+            # The minute-by-minute refresh of the trend facts: promises kept
+            # or broken lately.
+            models.Index(fields=["state_changed_at"], name="promise_state_changed"),
         ]
 
     def __str__(self) -> str:
@@ -412,6 +415,10 @@ class SatisfactionAnswer(models.Model):
             models.CheckConstraint(
                 condition=Q(score__gte=1, score__lte=5), name="satisfaction_score_1_5"
             ),
+        ]
+        indexes = [
+            # Trends: survey answers per period.
+            models.Index(fields=["answered_at"], name="satisfaction_answered"),
         ]
 
     def __str__(self) -> str:

@@ -2,6 +2,8 @@
 offers and their approvals, broken-promise checks and customer choices, and
 post-mortems."""
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -209,6 +211,8 @@ class RecoveryCase(models.Model):
         indexes = [
             models.Index(fields=["-opened_at", "-id"], name="recovery_case_opened"),
             models.Index(fields=["status", "-opened_at"], name="recovery_case_status"),
+            # The minute-by-minute refresh of the trend facts: cases that moved.
+            models.Index(fields=["status_changed_at"], name="case_status_changed"),
         ]
 
     def __str__(self) -> str:
@@ -248,6 +252,8 @@ class CaseEvent(models.Model):
         OPTIONS_PREPARED = "options_prepared", _("Options prepared")
         CHOICE = "choice", _("Customer chose")
         SUBSTITUTE_DELIVERED = "substitute_delivered", _("Substitute delivered")
+        PREVENTION_DONE = "prevention_done", _("Prevention action done")
+        PREVENTION_REOPENED = "prevention_reopened", _("Prevention action reopened")
 
     case = models.ForeignKey(
         RecoveryCase, on_delete=models.CASCADE, related_name="events"
@@ -378,6 +384,12 @@ class Offer(models.Model):
                 fields=["created_by", "inbox", "currency", "decided_at"],
                 name="offer_month_spend",
                 condition=Q(status="approved", is_within_authority=True),
+            ),
+            # Trends: compensation decided per inbox and period.
+            models.Index(
+                fields=["inbox", "decided_at"],
+                name="offer_inbox_decided",
+                condition=Q(status__in=["approved", "rejected"]),
             ),
         ]
 
@@ -544,6 +556,12 @@ class PostMortem(models.Model):
         verbose_name=_("owner of the prevention action"),
     )
     prevention_due_date = models.DateField(_("prevention due date"))
+    # Set when the prevention action is done: it is no longer overdue and
+    # nobody is reminded of it. Only services.post_mortem_prevention_done
+    # writes it.
+    prevention_done_at = models.DateTimeField(
+        _("prevention action done at"), null=True, blank=True
+    )
     written_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -555,13 +573,27 @@ class PostMortem(models.Model):
     class Meta:
         verbose_name = _("post-mortem")
         verbose_name_plural = _("post-mortems")
+        indexes = [
+            # The minute-by-minute refresh of the trend facts: new post-mortems.
+            models.Index(fields=["created_at"], name="postmortem_created"),
+        ]
 
     def __str__(self) -> str:
         return f"Post-mortem of case {self.case_id}"
+
+    @property
+    def is_prevention_done(self) -> bool:
+        return self.prevention_done_at is not None
+
+    def is_prevention_overdue(self, today: date) -> bool:
+        """Past its due date on `today` (the inbox's date) and not done."""
+        return not self.is_prevention_done and self.prevention_due_date < today
 
 
 from recovery.trends.models import (  # noqa: E402, F401 - trends models belong here
     CaseFact,
     ChangeEvent,
     PreventionReminder,
+    TicketHour,
+    TicketHourMark,
 )

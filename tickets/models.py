@@ -323,9 +323,12 @@ class Ticket(models.Model):
                 name="ticket_active_inbox",
                 condition=models.Q(status__in=ACTIVE_STATUSES),
             ),
+            # The inbox is included so "mine" and "unassigned" are counted
+            # and listed from the index alone, checked against memberships.
             models.Index(
                 fields=["assignee", "-updated_at", "-id"],
-                name="ticket_active_assignee",
+                include=["inbox"],
+                name="ticket_active_by_assignee",
                 condition=models.Q(status__in=ACTIVE_STATUSES),
             ),
             models.Index(
@@ -340,6 +343,13 @@ class Ticket(models.Model):
             models.Index(fields=["-updated_at", "-id"], name="ticket_updated"),
             models.Index(fields=["customer", "-created_at"], name="ticket_customer"),
             GinIndex(fields=["tags"], name="ticket_tags_gin"),
+            # Trends: tickets that came in per inbox and period, counted by
+            # assignee and category from the index alone.
+            models.Index(
+                fields=["inbox", "created_at"],
+                include=["assignee", "category"],
+                name="ticket_inbox_created",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,4 +1,5 @@
-"""Every write on recovery cases, offers, choices and post-mortems.
+"""Every write on recovery cases, offers, choices and post-mortems (and
+their prevention actions).
 
 Each service owns its transaction, locks what it changes, writes a CaseEvent
 for every change and sends email only after commit. `_set_status` in
@@ -26,6 +27,7 @@ from recovery.services.offers import (
     offer_reject,
     offer_withdraw,
 )
+from recovery.services.post_mortems import post_mortem_prevention_done
 from recovery.services.promises import (
     case_mark_substitute_delivered,
     case_prepare_options,
@@ -62,4 +64,5 @@ __all__ = [
     "offer_notify_managers",
     "offer_reject",
     "offer_withdraw",
+    "post_mortem_prevention_done",
 ]

@@ -1,8 +1,9 @@
 """Thin Celery wrappers: reminders for overdue prevention actions and the
-refresh of the trend facts."""
+refresh of the trend facts (case facts and ticket hours)."""
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
+from django.utils import timezone
 
 from recovery.trends import services
 
@@ -31,11 +32,15 @@ def prevention_remind_overdue_task() -> int:
     max_retries=3,
 )
 def case_facts_refresh_recent_task() -> int:
-    """Bring the trend facts of recently changed cases up to date."""
-    return services.case_facts_refresh_recent()
+    """Bring the trend facts of recently changed cases up to date, and count
+    the tickets of the hours completed or changed since."""
+    now = timezone.now()
+    return services.case_facts_refresh_recent(
+        now=now
+    ) + services.ticket_hours_refresh_recent(now=now)
 
 
 @shared_task(name="recovery.case_facts_refresh_all", acks_late=True)
 def case_facts_refresh_all_task() -> int:
-    """Rewrite the trend facts of every case (nightly)."""
-    return services.case_facts_refresh()
+    """Rewrite the trend facts of every case and the ticket hours (nightly)."""
+    return services.case_facts_refresh() + services.ticket_hours_refresh()

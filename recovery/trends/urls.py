@@ -13,4 +13,9 @@ urlpatterns = [
     ),
     path("post-mortems/", views.post_mortem_log, name="post-mortems"),
     path("post-mortems.csv", views.post_mortem_csv, name="post-mortems-csv"),
+    path(
+        "post-mortems/<int:post_mortem_id>/prevention/",
+        views.prevention_done,
+        name="prevention-done",
+    ),
 ]

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from helpdesk.exceptions import DomainError
+from recovery import services as recovery_services
 from recovery.trends import charts, figures, forms, selectors, services
 from tickets import selectors as ticket_selectors
 
@@ -125,6 +126,31 @@ def change_event_delete(request: HttpRequest, change_id: int) -> HttpResponse:
 # --- the post-mortem log -----------------------------------------------------
 
 
+@login_required
+@require_POST
+def prevention_done(request: HttpRequest, post_mortem_id: int) -> HttpResponse:
+    """Mark a post-mortem's prevention action done (`done=1`) or open again
+    (`done=0`), from the log or the case; members of the case's inbox."""
+    post_mortem = selectors.post_mortem_get_for_member(
+        user=request.user, post_mortem_id=post_mortem_id
+    )
+    done = request.POST.get("done", "1") == "1"
+    try:
+        recovery_services.post_mortem_prevention_done(
+            post_mortem=post_mortem, actor=request.user, done=done
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("Prevention action marked done.")
+            if done
+            else _("Prevention action open again."),
+        )
+    return redirect(_back(request))
+
+
 def _log_context(request: HttpRequest) -> tuple[selectors.PostMortemFilters, dict]:
     inboxes = _managed(request)
     form = forms.PostMortemFilterForm(
@@ -177,6 +203,7 @@ CSV_COLUMNS = [
     "reminded_at",
     "written_by",
     "written_at",
+    "prevention_done_at",
 ]
 
 
@@ -216,10 +243,11 @@ def _csv_rows(qs, today) -> Iterator[list[str]]:
                 pm.prevention_action,
                 pm.prevention_owner.get_username(),
                 pm.prevention_due_date.isoformat(),
-                "yes" if pm.prevention_due_date < today else "no",
+                "yes" if pm.is_prevention_overdue(today) else "no",
                 reminded.isoformat() if reminded else "",
                 pm.written_by.get_username() if pm.written_by else "",
                 pm.created_at.isoformat(),
+                pm.prevention_done_at.isoformat() if pm.prevention_done_at else "",
             )
         ]
 
