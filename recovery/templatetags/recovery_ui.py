@@ -13,6 +13,7 @@ from tickets.templatetags.tickets_ui import money, person
 
 register = template.Library()
 
+
 @register.inclusion_tag("recovery/_panel.html", takes_context=True)
 def recovery_panel(context: template.Context, ticket: Ticket) -> dict:
     """The guided recovery panel for a ticket the user may see."""
@@ -69,6 +70,8 @@ def case_event_summary(event: CaseEvent) -> str:
         CaseEvent.Kind.OPTIONS_PREPARED: _("prepared the options"),
         CaseEvent.Kind.CHOICE: _("chose"),
         CaseEvent.Kind.SUBSTITUTE_DELIVERED: _("delivered the alternative"),
+        CaseEvent.Kind.PREVENTION_DONE: _("marked the prevention action done"),
+        CaseEvent.Kind.PREVENTION_REOPENED: _("reopened the prevention action"),
     }
     phrase = phrases.get(event.kind)
     return phrase % {"amount": amount} if phrase else str(event.get_kind_display())

@@ -13,6 +13,7 @@ from followups.models import FollowUp
 from helpdesk.exceptions import DomainError
 from recovery import services
 from recovery.models import CaseEvent
+from recovery.templatetags.recovery_ui import case_event_summary
 from recovery.tests.factories import PostMortemFactory, RecoveryCaseFactory
 from recovery.trends import selectors
 from recovery.trends import services as trend_services
@@ -174,3 +175,25 @@ def test_the_api_lists_when_it_was_done(client, overdue, manager):
         reverse("recovery-api:trends-api:post-mortems"), {"overdue": "true"}
     ).json()
     assert past_due["results"] == []
+
+
+def test_a_closed_case_still_shows_its_post_mortem_to_mark_done(client, overdue, agent):
+    # given the case is closed
+    case = overdue.case
+    case.status = case.Status.CLOSED
+    case.closed_at = timezone.now()
+    case.save()
+    client.force_login(agent)
+    # when
+    page = client.get(case.ticket.get_absolute_url()).content.decode()
+    # then the ticket page shows the record with the button
+    assert 'data-testid="prevention-done"' in page
+    services.post_mortem_prevention_done(post_mortem=overdue, actor=agent)
+    page = client.get(case.ticket.get_absolute_url()).content.decode()
+    assert 'data-testid="prevention-done-at"' in page
+
+
+def test_the_case_history_says_what_happened_to_the_action(overdue, agent):
+    services.post_mortem_prevention_done(post_mortem=overdue, actor=agent)
+    event = overdue.case.events.get(kind=CaseEvent.Kind.PREVENTION_DONE)
+    assert case_event_summary(event) == "marked the prevention action done"
