@@ -9,6 +9,7 @@ bell and a few satisfaction answers. No email is written or sent: follow-ups
 the system would email are all in the future."""
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
@@ -319,50 +320,45 @@ def _followups(
     created += _link_cases(rows, created, now)
     FollowUp.objects.bulk_create(created)
     for followup in created:
-        events.append(
-            FollowUpEvent(
-                followup=followup,
-                to_state=F.SCHEDULED,
-                due_at=followup.due_at,
-                created_at=followup.created_at,
-            )
-        )
-        if followup.state in (F.DUE, F.DONE):
-            late = followup.late_by
-            events.append(
-                FollowUpEvent(
-                    followup=followup,
-                    from_state=F.SCHEDULED,
-                    to_state=F.DUE,
-                    note=f"Late by {late}." if late else "",
-                    created_at=followup.fired_at,
-                )
-            )
-        if followup.state == F.DONE:
-            events.append(
-                FollowUpEvent(
-                    followup=followup,
-                    from_state=F.DUE,
-                    to_state=F.DONE,
-                    note="Sent by email.",
-                    created_at=followup.done_at,
-                )
-            )
-        if followup.state == F.CANCELLED:
-            events.append(
-                FollowUpEvent(
-                    followup=followup,
-                    from_state=F.SCHEDULED,
-                    to_state=F.CANCELLED,
-                    actor=followup.owner,
-                    note="The customer called in first.",
-                    created_at=now - timedelta(hours=2),
-                )
-            )
+        events += _history(followup, now)
     FollowUpEvent.objects.bulk_create(events)
     _answers(answers, now)
     _remind(created, now)
     return len(created)
+
+
+def _history(followup: FollowUp, now: datetime) -> list[FollowUpEvent]:
+    """The events that brought a demo follow-up to its state."""
+
+    def move(
+        from_state: str, to_state: str, at: datetime, **extra: Any
+    ) -> FollowUpEvent:
+        return FollowUpEvent(
+            followup=followup,
+            from_state=from_state,
+            to_state=to_state,
+            created_at=at,
+            **extra,
+        )
+
+    history = [move("", F.SCHEDULED, followup.created_at, due_at=followup.due_at)]
+    if followup.state in (F.DUE, F.DONE):
+        late = followup.late_by
+        note = f"Late by {late}." if late else ""
+        history.append(move(F.SCHEDULED, F.DUE, followup.fired_at, note=note))
+    if followup.state == F.DONE:
+        history.append(move(F.DUE, F.DONE, followup.done_at, note="Sent by email."))
+    if followup.state == F.CANCELLED:
+        history.append(
+            move(
+                F.SCHEDULED,
+                F.CANCELLED,
+                now - timedelta(hours=2),
+                actor=followup.owner,
+                note="The customer called in first.",
+            )
+        )
+    return history
 
 
 def _reminders(

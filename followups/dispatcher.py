@@ -185,7 +185,7 @@ def _write_emails(followups: list[FollowUp], *, now: datetime) -> list[int]:
                 "kind": Message.Kind.REPLY,
                 "from_address": ticket.inbox.email_address,
                 "to_addresses": [ticket.customer.email],
-                "subject": ticket_services._reply_subject(ticket),
+                "subject": ticket_services.reply_subject(ticket),
                 "body_text": mail.followup_email_body(followup, language=language),
                 "message_id": ticket_services.new_message_id(),
                 "in_reply_to": in_reply_to,

@@ -3,10 +3,6 @@ follow-ups", "Overdue promises", notifications, and the customer's
 satisfaction page. Reads go through selectors (a non-member gets 404),
 writes through one service call; a DomainError becomes a message."""
 
-from collections.abc import Callable
-
-from django import forms as django_forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -19,34 +15,13 @@ from followups import forms, mail, selectors, services
 from followups.models import FollowUp, Promise
 from followups.panel import with_row_forms
 from followups.services.satisfaction import answer_is_changeable
+from helpdesk.actions import attempt
 from helpdesk.exceptions import DomainError
 from tickets import selectors as ticket_selectors
 from tickets.models import Ticket
 from tickets.selectors import page_of
 
 PAGE_SIZE = 25
-
-
-def _attempt(
-    request: HttpRequest,
-    form: django_forms.Form | None,
-    call: Callable[[], object],
-    success: str,
-) -> bool:
-    """Validate, run one service call, and report the outcome as a message."""
-    if form is not None and not form.is_valid():
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            text = " ".join(errors)
-            messages.error(request, f"{label}: {text}" if label else text)
-        return False
-    try:
-        call()
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return False
-    messages.success(request, success)
-    return True
 
 
 def _back(request: HttpRequest, ticket: Ticket) -> HttpResponseRedirect:
@@ -75,7 +50,7 @@ def promise_create(request: HttpRequest, reference: str) -> HttpResponse:
         user=request.user, reference=reference
     )
     form = forms.PromiseForm(request.POST)
-    _attempt(
+    attempt(
         request,
         form,
         lambda: services.promise_create(
@@ -99,7 +74,7 @@ def _promise(request: HttpRequest, promise_id: int) -> Promise:
 def promise_keep(request: HttpRequest, promise_id: int) -> HttpResponse:
     """Mark a promise kept."""
     promise = _promise(request, promise_id)
-    _attempt(
+    attempt(
         request,
         None,
         lambda: services.promise_keep(promise=promise, actor=request.user),
@@ -113,7 +88,7 @@ def promise_keep(request: HttpRequest, promise_id: int) -> HttpResponse:
 def promise_withdraw(request: HttpRequest, promise_id: int) -> HttpResponse:
     """Withdraw a promise recorded by mistake or made moot."""
     promise = _promise(request, promise_id)
-    _attempt(
+    attempt(
         request,
         None,
         lambda: services.promise_withdraw(promise=promise, actor=request.user),
@@ -128,7 +103,7 @@ def promise_delay_notice(request: HttpRequest, promise_id: int) -> HttpResponse:
     """Send the prepared delay notice with a new date; renegotiates the promise."""
     promise = _promise(request, promise_id)
     form = forms.DelayNoticeForm(request.POST)
-    _attempt(
+    attempt(
         request,
         form,
         lambda: services.promise_send_delay_notice(
@@ -166,7 +141,7 @@ def followup_create(request: HttpRequest, reference: str) -> HttpResponse:
     )
     members = list(ticket_selectors.members_of_inbox(inbox=ticket.inbox))
     form = forms.FollowUpForm(request.POST, members=members)
-    _attempt(
+    attempt(
         request,
         form,
         lambda: services.followup_schedule(
@@ -193,7 +168,7 @@ def followup_snooze(request: HttpRequest, followup_id: int) -> HttpResponse:
     """Move a follow-up to a later time."""
     followup = _followup(request, followup_id)
     form = forms.SnoozeForm(request.POST)
-    _attempt(
+    attempt(
         request,
         form,
         lambda: services.followup_snooze(
@@ -210,7 +185,7 @@ def followup_complete(request: HttpRequest, followup_id: int) -> HttpResponse:
     """Mark a follow-up done (a phoned satisfaction check may carry a score)."""
     followup = _followup(request, followup_id)
     form = forms.CompleteForm(request.POST)
-    _attempt(
+    attempt(
         request,
         form,
         lambda: services.followup_complete(
@@ -229,7 +204,7 @@ def followup_complete(request: HttpRequest, followup_id: int) -> HttpResponse:
 def followup_cancel(request: HttpRequest, followup_id: int) -> HttpResponse:
     """Cancel a follow-up that is no longer needed."""
     followup = _followup(request, followup_id)
-    _attempt(
+    attempt(
         request,
         None,
         lambda: services.followup_cancel(followup=followup, actor=request.user),

@@ -50,6 +50,65 @@ class Scenario:
     recent: bool = False
 
 
+def _case(
+    failure_type: str,
+    severity: str,
+    summary: str,
+    *,
+    attribution: str = "ours",
+    is_preventable: bool = True,
+    is_foreseeable: bool = False,
+) -> dict[str, Any]:
+    """The assessment a case opens with; by default a failure of ours that
+    could have been prevented and that the customer could not foresee."""
+    return {
+        "failure_type": failure_type,
+        "severity": severity,
+        "attribution": attribution,
+        "is_preventable": is_preventable,
+        "is_foreseeable": is_foreseeable,
+        "summary": summary,
+    }
+
+
+def _step(at: float, action: str, **arguments: Any) -> Step:
+    return (at, action, arguments)
+
+
+def _offer(at: float, kind: str, amount: str, description: str) -> Step:
+    return _step(at, "offer", kind=kind, amount=amount, description=description)
+
+
+def _accepted(at: float) -> Step:
+    """The customer accepts the latest offer."""
+    return _step(at, "answer", answer=Offer.Answer.ACCEPTED)
+
+
+def _check(at: float, kind: str, outcome: str) -> Step:
+    """A check that found no way to keep the broken promise."""
+    return _step(at, "check", kind=kind, outcome=outcome, can_keep=False)
+
+
+def _document(
+    at: float,
+    root_cause: str,
+    component: str,
+    prevention_action: str,
+    *,
+    is_preventable: bool = True,
+) -> Step:
+    """The post-mortem; the manager owns the prevention."""
+    return _step(
+        at,
+        "document",
+        root_cause=root_cause,
+        component=component,
+        is_preventable=is_preventable,
+        prevention_action=prevention_action,
+        prevention_owner="maria",
+    )
+
+
 OPEN = ("open", "waiting_customer", "waiting_third_party")
 DONE = ("resolved", "closed")
 
@@ -60,49 +119,39 @@ PRIOR_LATE = Scenario(
     categories=(),
     ticket_statuses=("closed",),
     agent="alex",
-    case={
-        "failure_type": "late_delivery",
-        "severity": "minor",
-        "attribution": "third_party",
-        "is_preventable": False,
-        "is_foreseeable": False,
-        "summary": "Parcel two days late after a courier strike.",
-    },
+    case=_case(
+        "late_delivery",
+        "minor",
+        "Parcel two days late after a courier strike.",
+        attribution="third_party",
+        is_preventable=False,
+    ),
     steps=(
-        (0.05, "acknowledge", {"channel": Channel.PHONE}),
-        (
+        _step(0.05, "acknowledge", channel=Channel.PHONE),
+        _step(
             0.2,
             "understand",
-            {
-                "customer_account": "Needed it for a birthday; it came two days late.",
-                "chain_of_events": "Shipped on time; courier strike held it two days.",
-                "cause": "Courier strike in the region.",
-                "fair_outcome": "Nothing really, just wanted to know.",
-            },
+            customer_account="Needed it for a birthday; it came two days late.",
+            chain_of_events="Shipped on time; courier strike held it two days.",
+            cause="Courier strike in the region.",
+            fair_outcome="Nothing really, just wanted to know.",
         ),
-        (
+        _step(
             0.4,
             "resolve",
-            {
-                "solution": "Explained the delay and tracked it to the door.",
-                "no_compensation_reason": "The customer asked for nothing and "
-                "was happy with the call.",
-            },
+            solution="Explained the delay and tracked it to the door.",
+            no_compensation_reason="The customer asked for nothing and "
+            "was happy with the call.",
         ),
-        (0.6, "satisfaction", {"score": 4, "channel": Channel.PHONE}),
-        (
+        _step(0.6, "satisfaction", score=4, channel=Channel.PHONE),
+        _document(
             0.8,
-            "document",
-            {
-                "root_cause": PostMortem.RootCause.PARTNER,
-                "component": "Courier partner",
-                "is_preventable": False,
-                "prevention_action": "Warn customers on the order page when the "
-                "courier announces strikes.",
-                "prevention_owner": "maria",
-            },
+            PostMortem.RootCause.PARTNER,
+            "Courier partner",
+            "Warn customers on the order page when the courier announces strikes.",
+            is_preventable=False,
         ),
-        (0.95, "close", {}),
+        _step(0.95, "close"),
     ),
     span=timedelta(days=8),
 )
@@ -115,15 +164,13 @@ SCENARIOS: tuple[Scenario, ...] = (
         categories=("late_delivery",),
         ticket_statuses=OPEN,
         agent="alex",
-        case={
-            "failure_type": "late_delivery",
-            "severity": "minor",
-            "attribution": "third_party",
-            "is_preventable": False,
-            "is_foreseeable": False,
-            "summary": "The courier took the parcel to the wrong depot; it is "
-            "three days late.",
-        },
+        case=_case(
+            "late_delivery",
+            "minor",
+            "The courier took the parcel to the wrong depot; it is three days late.",
+            attribution="third_party",
+            is_preventable=False,
+        ),
     ),
     Scenario(
         key="acknowledged_de",
@@ -132,16 +179,13 @@ SCENARIOS: tuple[Scenario, ...] = (
         categories=("billing",),
         ticket_statuses=OPEN,
         agent="jonas",
-        case={
-            "failure_type": "billing_error",
-            "severity": "major",
-            "attribution": "ours",
-            "is_preventable": True,
-            "is_foreseeable": False,
-            "summary": "Jahresbeitrag von 89 € doppelt abgebucht, das Konto der "
+        case=_case(
+            "billing_error",
+            "major",
+            "Jahresbeitrag von 89 € doppelt abgebucht, das Konto der "
             "Kundin ist ins Minus gerutscht.",
-        },
-        steps=((0.3, "acknowledge", {"channel": Channel.EMAIL}),),
+        ),
+        steps=(_step(0.3, "acknowledge", channel=Channel.EMAIL),),
         span=timedelta(hours=6),
     ),
     Scenario(
@@ -151,41 +195,32 @@ SCENARIOS: tuple[Scenario, ...] = (
         categories=("defect",),
         ticket_statuses=OPEN,
         agent="alex",
-        case={
-            "failure_type": "defect",
-            "severity": "major",
-            "attribution": "ours",
-            "is_preventable": True,
-            "is_foreseeable": False,
-            "summary": "Desk lamp arrived with a cracked base; the replacement "
-            "flickers.",
-        },
+        case=_case(
+            "defect",
+            "major",
+            "Desk lamp arrived with a cracked base; the replacement flickers.",
+        ),
         steps=(
-            (0.1, "acknowledge", {"channel": Channel.EMAIL}),
-            (
+            _step(0.1, "acknowledge", channel=Channel.EMAIL),
+            _step(
                 0.4,
                 "understand",
-                {
-                    "customer_account": "First lamp cracked in the box, the "
-                    "replacement flickers after ten minutes. She works from home "
-                    "and has been without a desk light for two weeks.",
-                    "chain_of_events": "Lamp 1 packed without the foam insert; "
-                    "replacement came from a batch with a known driver fault.",
-                    "cause": "Packing station skipped the insert; the faulty "
-                    "batch was not blocked.",
-                    "fair_outcome": "Her money back, and she keeps the lamp until "
-                    "the new one from another batch arrives.",
-                },
+                customer_account="First lamp cracked in the box, the "
+                "replacement flickers after ten minutes. She works from home "
+                "and has been without a desk light for two weeks.",
+                chain_of_events="Lamp 1 packed without the foam insert; "
+                "replacement came from a batch with a known driver fault.",
+                cause="Packing station skipped the insert; the faulty "
+                "batch was not blocked.",
+                fair_outcome="Her money back, and she keeps the lamp until "
+                "the new one from another batch arrives.",
             ),
-            (
+            _offer(
                 0.6,
-                "offer",
-                {
-                    "kind": Offer.Kind.REFUND,
-                    "amount": "120.00",
-                    "description": "Full refund of the lamp; she keeps it until a "
-                    "working one from another batch arrives.",
-                },
+                Offer.Kind.REFUND,
+                "120.00",
+                "Full refund of the lamp; she keeps it until a "
+                "working one from another batch arrives.",
             ),
         ),
         span=timedelta(days=2),
@@ -198,36 +233,31 @@ SCENARIOS: tuple[Scenario, ...] = (
         categories=("late_delivery", "broken_promise", "other"),
         ticket_statuses=OPEN,
         agent="alex",
-        case={
-            "failure_type": "late_delivery",
-            "severity": "critical",
-            "attribution": "third_party",
-            "is_preventable": False,
-            "is_foreseeable": False,
-            "summary": "Wedding shoes held at customs; the wedding is on Saturday.",
-        },
+        case=_case(
+            "late_delivery",
+            "critical",
+            "Wedding shoes held at customs; the wedding is on Saturday.",
+            attribution="third_party",
+            is_preventable=False,
+        ),
         steps=(
-            (0.1, "acknowledge", {"channel": Channel.EMAIL}),
-            (
+            _step(0.1, "acknowledge", channel=Channel.EMAIL),
+            _step(
                 0.3,
                 "understand",
-                {
-                    "customer_account": "The shoes are for her wedding this "
-                    "Saturday. She has no others in the colour of the dress.",
-                    "chain_of_events": "Shipped from our Swiss partner; customs "
-                    "asked for a document the partner did not send.",
-                    "cause": "Missing customs declaration from the partner.",
-                    "fair_outcome": "The shoes before Saturday, whatever it takes.",
-                },
+                customer_account="The shoes are for her wedding this "
+                "Saturday. She has no others in the colour of the dress.",
+                chain_of_events="Shipped from our Swiss partner; customs "
+                "asked for a document the partner did not send.",
+                cause="Missing customs declaration from the partner.",
+                fair_outcome="The shoes before Saturday, whatever it takes.",
             ),
-            (
+            _step(
                 0.5,
                 "escalate",
-                {
-                    "target": "Maria Keller (manager) and logistics",
-                    "reason": "Critical and her second failure this year: a "
-                    "courier run to customs needs more than my authority.",
-                },
+                target="Maria Keller (manager) and logistics",
+                reason="Critical and her second failure this year: a "
+                "courier run to customs needs more than my authority.",
             ),
         ),
         span=timedelta(hours=20),
@@ -241,65 +271,50 @@ SCENARIOS: tuple[Scenario, ...] = (
         categories=("broken_promise",),
         ticket_statuses=OPEN,
         agent="jonas",
-        case={
-            "failure_type": "broken_promise",
-            "severity": "major",
-            "attribution": "third_party",
-            "is_preventable": False,
-            "is_foreseeable": False,
-            "summary": "Zugesagter Liefertermin für das Sofa „Lund“ in Salbei nicht "
+        case=_case(
+            "broken_promise",
+            "major",
+            "Zugesagter Liefertermin für das Sofa „Lund“ in Salbei nicht "
             "haltbar: Der Hersteller hat die Produktion der Farbe gestoppt.",
-        },
+            attribution="third_party",
+            is_preventable=False,
+        ),
         steps=(
-            (0.05, "acknowledge", {"channel": Channel.EMAIL}),
-            (
+            _step(0.05, "acknowledge", channel=Channel.EMAIL),
+            _check(
                 0.15,
-                "check",
-                {
-                    "kind": PromiseCheck.Kind.OTHER_STOCK,
-                    "outcome": "Kein Bestand in Leipzig, Hamburg oder bei den "
-                    "Ausstellungsstücken.",
-                    "can_keep": False,
-                },
+                PromiseCheck.Kind.OTHER_STOCK,
+                "Kein Bestand in Leipzig, Hamburg oder bei den Ausstellungsstücken.",
             ),
-            (
+            _check(
                 0.25,
-                "check",
-                {
-                    "kind": PromiseCheck.Kind.SUPPLIER,
-                    "outcome": "Hersteller nennt frühestens fünf Wochen für eine "
-                    "Sonderfertigung.",
-                    "can_keep": False,
-                },
+                PromiseCheck.Kind.SUPPLIER,
+                "Hersteller nennt frühestens fünf Wochen für eine Sonderfertigung.",
             ),
-            (
+            _step(
                 0.35,
                 "understand",
-                {
-                    "customer_account": "Die Kundin hat das alte Sofa schon "
-                    "verkauft und zieht in drei Wochen um.",
-                    "chain_of_events": "Bestellung bestätigt, zwei Tage später "
-                    "Produktionsstopp beim Hersteller, Info erst beim Versand.",
-                    "cause": "Lieferant meldet Produktionsstopps nicht automatisch.",
-                    "fair_outcome": "Ein gleichwertiges Sofa rechtzeitig zum Umzug.",
-                },
+                customer_account="Die Kundin hat das alte Sofa schon "
+                "verkauft und zieht in drei Wochen um.",
+                chain_of_events="Bestellung bestätigt, zwei Tage später "
+                "Produktionsstopp beim Hersteller, Info erst beim Versand.",
+                cause="Lieferant meldet Produktionsstopps nicht automatisch.",
+                fair_outcome="Ein gleichwertiges Sofa rechtzeitig zum Umzug.",
             ),
-            (
+            _step(
                 0.5,
                 "prepare",
-                {
-                    "new_date_days": 35,
-                    "alternative": "Das Modell „Lund Plus“ in Salbei: größere "
-                    "Sitzfläche, abnehmbare Bezüge, regulär 150 € teurer, für Sie "
-                    "zum gleichen Preis, lieferbar in zehn Tagen",
-                    "incentive_kind": Offer.Kind.FREE_UPGRADE,
-                    "incentive_amount": "0",
-                    "incentive_description": "Lieferung mit Aufbau und Mitnahme "
-                    "der Verpackung kostenlos",
-                    "refund_amount": "1290.00",
-                },
+                new_date_days=35,
+                alternative="Das Modell „Lund Plus“ in Salbei: größere "
+                "Sitzfläche, abnehmbare Bezüge, regulär 150 € teurer, für Sie "
+                "zum gleichen Preis, lieferbar in zehn Tagen",
+                incentive_kind=Offer.Kind.FREE_UPGRADE,
+                incentive_amount="0",
+                incentive_description="Lieferung mit Aufbau und Mitnahme "
+                "der Verpackung kostenlos",
+                refund_amount="1290.00",
             ),
-            (0.6, "send", {}),
+            _step(0.6, "send"),
         ),
         span=timedelta(days=1),
         recent=True,
@@ -311,69 +326,50 @@ SCENARIOS: tuple[Scenario, ...] = (
         categories=("broken_promise",),
         ticket_statuses=OPEN,
         agent="alex",
-        case={
-            "failure_type": "broken_promise",
-            "severity": "minor",
-            "attribution": "ours",
-            "is_preventable": True,
-            "is_foreseeable": False,
-            "summary": "We promised the limited print by the 12th; the edition "
+        case=_case(
+            "broken_promise",
+            "minor",
+            "We promised the limited print by the 12th; the edition "
             "had already sold out at the printer.",
-        },
+        ),
         steps=(
-            (0.05, "acknowledge", {"channel": Channel.EMAIL}),
-            (
+            _step(0.05, "acknowledge", channel=Channel.EMAIL),
+            _check(
                 0.1,
-                "check",
-                {
-                    "kind": PromiseCheck.Kind.OTHER_STOCK,
-                    "outcome": "No copy left in stock or in returns.",
-                    "can_keep": False,
-                },
+                PromiseCheck.Kind.OTHER_STOCK,
+                "No copy left in stock or in returns.",
             ),
-            (
+            _check(
                 0.15,
-                "check",
-                {
-                    "kind": PromiseCheck.Kind.SPECIALIST,
-                    "outcome": "Asked the artist's studio: no reprint of the "
-                    "limited edition.",
-                    "can_keep": False,
-                },
+                PromiseCheck.Kind.SPECIALIST,
+                "Asked the artist's studio: no reprint of the limited edition.",
             ),
-            (
+            _step(
                 0.25,
                 "understand",
-                {
-                    "customer_account": "It is a gift for his father's 70th.",
-                    "chain_of_events": "Shop showed stock that the printer had "
-                    "sold to another retailer the day before.",
-                    "cause": "Stock feed from the printer updates once a day.",
-                    "fair_outcome": "Something equally special in time for the "
-                    "birthday.",
-                },
+                customer_account="It is a gift for his father's 70th.",
+                chain_of_events="Shop showed stock that the printer had "
+                "sold to another retailer the day before.",
+                cause="Stock feed from the printer updates once a day.",
+                fair_outcome="Something equally special in time for the birthday.",
             ),
-            (
+            _step(
                 0.35,
                 "prepare",
-                {
-                    "new_date_days": 40,
-                    "alternative": "The signed artist's proof of the same print, "
-                    "which is rarer than the edition",
-                    "incentive_kind": Offer.Kind.GIFT,
-                    "incentive_amount": "0",
-                    "incentive_description": "Framed in oak at no charge",
-                    "refund_amount": "240.00",
-                },
+                new_date_days=40,
+                alternative="The signed artist's proof of the same print, "
+                "which is rarer than the edition",
+                incentive_kind=Offer.Kind.GIFT,
+                incentive_amount="0",
+                incentive_description="Framed in oak at no charge",
+                refund_amount="240.00",
             ),
-            (0.4, "send", {}),
-            (
+            _step(0.4, "send"),
+            _step(
                 0.6,
                 "choose",
-                {
-                    "option": ChoiceRequest.Option.ALTERNATIVE,
-                    "note": "The artist's proof sounds wonderful, thank you!",
-                },
+                option=ChoiceRequest.Option.ALTERNATIVE,
+                note="The artist's proof sounds wonderful, thank you!",
             ),
         ),
         span=timedelta(days=2),
@@ -385,55 +381,40 @@ SCENARIOS: tuple[Scenario, ...] = (
         categories=("defect", "late_delivery"),
         ticket_statuses=("resolved",),
         agent="jonas",
-        case={
-            "failure_type": "defect",
-            "severity": "minor",
-            "attribution": "ours",
-            "is_preventable": True,
-            "is_foreseeable": False,
-            "summary": "Kaffeemühle: Mahlwerk blockiert nach zwei Wochen.",
-        },
+        case=_case(
+            "defect", "minor", "Kaffeemühle: Mahlwerk blockiert nach zwei Wochen."
+        ),
         steps=(
-            (0.05, "acknowledge", {"channel": Channel.EMAIL}),
-            (
+            _step(0.05, "acknowledge", channel=Channel.EMAIL),
+            _step(
                 0.2,
                 "understand",
-                {
-                    "customer_account": "Mühle blockiert bei feiner Mahlstufe, "
-                    "der Kunde trinkt jeden Morgen Espresso.",
-                    "chain_of_events": "Gerät aus der Charge vom März, bei der "
-                    "die Justierung ab Werk zu eng ist.",
-                    "cause": "Fehlerhafte Werkseinstellung der Charge.",
-                    "fair_outcome": "Ein funktionierendes Gerät, schnell.",
-                },
+                customer_account="Mühle blockiert bei feiner Mahlstufe, "
+                "der Kunde trinkt jeden Morgen Espresso.",
+                chain_of_events="Gerät aus der Charge vom März, bei der "
+                "die Justierung ab Werk zu eng ist.",
+                cause="Fehlerhafte Werkseinstellung der Charge.",
+                fair_outcome="Ein funktionierendes Gerät, schnell.",
             ),
-            (
+            _offer(
                 0.35,
-                "offer",
-                {
-                    "kind": Offer.Kind.REPLACEMENT,
-                    "amount": "0",
-                    "description": "Neues Gerät per Express, altes holt der Kurier ab",
-                },
+                Offer.Kind.REPLACEMENT,
+                "0",
+                "Neues Gerät per Express, altes holt der Kurier ab",
             ),
-            (0.4, "answer", {"answer": Offer.Answer.ACCEPTED}),
-            (
+            _accepted(0.4),
+            _offer(
                 0.45,
-                "offer",
-                {
-                    "kind": Offer.Kind.CREDIT,
-                    "amount": "15.00",
-                    "description": "Gutschrift für zwei Wochen ohne Espresso",
-                },
+                Offer.Kind.CREDIT,
+                "15.00",
+                "Gutschrift für zwei Wochen ohne Espresso",
             ),
-            (0.5, "answer", {"answer": Offer.Answer.ACCEPTED}),
-            (
+            _accepted(0.5),
+            _step(
                 0.7,
                 "resolve",
-                {
-                    "solution": "Neues Gerät per Express verschickt, Abholung "
-                    "des alten organisiert, 15 € gutgeschrieben."
-                },
+                solution="Neues Gerät per Express verschickt, Abholung "
+                "des alten organisiert, 15 € gutgeschrieben.",
             ),
         ),
         span=timedelta(days=3),
@@ -445,61 +426,39 @@ SCENARIOS: tuple[Scenario, ...] = (
         categories=("billing",),
         ticket_statuses=DONE,
         agent="priya",
-        case={
-            "failure_type": "billing_error",
-            "severity": "minor",
-            "attribution": "ours",
-            "is_preventable": True,
-            "is_foreseeable": False,
-            "summary": "Charged the express fee on a standard delivery.",
-        },
+        case=_case(
+            "billing_error", "minor", "Charged the express fee on a standard delivery."
+        ),
         steps=(
-            (0.05, "acknowledge", {"channel": Channel.PHONE}),
-            (
+            _step(0.05, "acknowledge", channel=Channel.PHONE),
+            _step(
                 0.15,
                 "understand",
-                {
-                    "customer_account": "Chose standard delivery, was charged "
-                    "EUR 9.90 for express.",
-                    "chain_of_events": "The basket kept the express option from "
-                    "an earlier session.",
-                    "cause": "Checkout does not reset the delivery option.",
-                    "fair_outcome": "The fee back.",
-                },
+                customer_account="Chose standard delivery, was charged "
+                "EUR 9.90 for express.",
+                chain_of_events="The basket kept the express option from "
+                "an earlier session.",
+                cause="Checkout does not reset the delivery option.",
+                fair_outcome="The fee back.",
             ),
-            (
-                0.25,
-                "offer",
-                {
-                    "kind": Offer.Kind.WAIVED_FEE,
-                    "amount": "9.90",
-                    "description": "Express fee refunded",
-                },
-            ),
-            (0.3, "answer", {"answer": Offer.Answer.ACCEPTED}),
-            (
+            _offer(0.25, Offer.Kind.WAIVED_FEE, "9.90", "Express fee refunded"),
+            _accepted(0.3),
+            _offer(
                 0.35,
-                "offer",
-                {
-                    "kind": Offer.Kind.DISCOUNT,
-                    "amount": "10.00",
-                    "description": "10 % off the next order, as a thank-you",
-                },
+                Offer.Kind.DISCOUNT,
+                "10.00",
+                "10 % off the next order, as a thank-you",
             ),
-            (0.4, "answer", {"answer": Offer.Answer.ACCEPTED}),
-            (
-                0.5,
-                "resolve",
-                {"solution": "Fee refunded, discount code sent by email."},
+            _accepted(0.4),
+            _step(
+                0.5, "resolve", solution="Fee refunded, discount code sent by email."
             ),
-            (
+            _step(
                 0.9,
                 "satisfaction",
-                {
-                    "score": 4,
-                    "channel": Channel.PHONE,
-                    "comment": "Quick and friendly; would like fewer emails.",
-                },
+                score=4,
+                channel=Channel.PHONE,
+                comment="Quick and friendly; would like fewer emails.",
             ),
         ),
         span=timedelta(days=7),
@@ -511,57 +470,44 @@ SCENARIOS: tuple[Scenario, ...] = (
         categories=("late_delivery",),
         ticket_statuses=DONE,
         agent="jonas",
-        case={
-            "failure_type": "late_delivery",
-            "severity": "major",
-            "attribution": "ours",
-            "is_preventable": True,
-            "is_foreseeable": False,
-            "summary": "Bestellung lag vier Tage im Lager Leipzig, weil der "
+        case=_case(
+            "late_delivery",
+            "major",
+            "Bestellung lag vier Tage im Lager Leipzig, weil der "
             "Auftrag im Kommissionierlauf hängen blieb.",
-        },
+        ),
         steps=(
-            (0.03, "acknowledge", {"channel": Channel.PHONE}),
-            (
+            _step(0.03, "acknowledge", channel=Channel.PHONE),
+            _step(
                 0.1,
                 "understand",
-                {
-                    "customer_account": "Die Kundin hat zweimal nachgefragt und "
-                    "jedes Mal „ist unterwegs“ gehört.",
-                    "chain_of_events": "Auftrag fiel aus dem Kommissionierlauf, "
-                    "Status blieb auf „in Vorbereitung“, niemand sah es.",
-                    "cause": "Kein Alarm für Aufträge, die länger als 24 Stunden "
-                    "in Vorbereitung sind.",
-                    "fair_outcome": "Die Versandkosten zurück und ehrliche Auskunft.",
-                },
+                customer_account="Die Kundin hat zweimal nachgefragt und "
+                "jedes Mal „ist unterwegs“ gehört.",
+                chain_of_events="Auftrag fiel aus dem Kommissionierlauf, "
+                "Status blieb auf „in Vorbereitung“, niemand sah es.",
+                cause="Kein Alarm für Aufträge, die länger als 24 Stunden "
+                "in Vorbereitung sind.",
+                fair_outcome="Die Versandkosten zurück und ehrliche Auskunft.",
             ),
-            (
+            _offer(
                 0.2,
-                "offer",
-                {
-                    "kind": Offer.Kind.CREDIT,
-                    "amount": "25.00",
-                    "description": "Gutschrift über 25 € für die Wartezeit",
-                },
+                Offer.Kind.CREDIT,
+                "25.00",
+                "Gutschrift über 25 € für die Wartezeit",
             ),
-            (0.25, "answer", {"answer": Offer.Answer.ACCEPTED}),
-            (
+            _accepted(0.25),
+            _step(
                 0.3,
                 "resolve",
-                {"solution": "Per Express nachgeliefert, 25 € gutgeschrieben."},
+                solution="Per Express nachgeliefert, 25 € gutgeschrieben.",
             ),
-            (0.7, "satisfaction", {"score": 5, "channel": Channel.PHONE}),
-            (
+            _step(0.7, "satisfaction", score=5, channel=Channel.PHONE),
+            _document(
                 0.9,
-                "document",
-                {
-                    "root_cause": PostMortem.RootCause.SYSTEM,
-                    "component": "Warehouse Leipzig",
-                    "is_preventable": True,
-                    "prevention_action": "Täglicher Alarm für Aufträge, die länger "
-                    "als 24 Stunden in Vorbereitung sind.",
-                    "prevention_owner": "maria",
-                },
+                PostMortem.RootCause.SYSTEM,
+                "Warehouse Leipzig",
+                "Täglicher Alarm für Aufträge, die länger "
+                "als 24 Stunden in Vorbereitung sind.",
             ),
         ),
         span=timedelta(days=9),
@@ -573,65 +519,46 @@ SCENARIOS: tuple[Scenario, ...] = (
         categories=("conduct",),
         ticket_statuses=("closed",),
         agent="alex",
-        case={
-            "failure_type": "staff_mistake",
-            "severity": "major",
-            "attribution": "ours",
-            "is_preventable": True,
-            "is_foreseeable": True,
-            "summary": "A callback was promised twice and never made.",
-        },
+        case=_case(
+            "staff_mistake",
+            "major",
+            "A callback was promised twice and never made.",
+            is_foreseeable=True,
+        ),
         steps=(
-            (0.03, "acknowledge", {"channel": Channel.PHONE}),
-            (
+            _step(0.03, "acknowledge", channel=Channel.PHONE),
+            _step(
                 0.1,
                 "understand",
-                {
-                    "customer_account": "Waited at the phone two evenings in a "
-                    "row; nobody called.",
-                    "chain_of_events": "Callback noted in a personal to-do list, "
-                    "agent went on leave, the list was not handed over.",
-                    "cause": "Callbacks live outside the helpdesk.",
-                    "fair_outcome": "An apology and the delivery fee back.",
-                },
+                customer_account="Waited at the phone two evenings in a "
+                "row; nobody called.",
+                chain_of_events="Callback noted in a personal to-do list, "
+                "agent went on leave, the list was not handed over.",
+                cause="Callbacks live outside the helpdesk.",
+                fair_outcome="An apology and the delivery fee back.",
             ),
-            (
-                0.2,
-                "offer",
-                {
-                    "kind": Offer.Kind.CREDIT,
-                    "amount": "80.00",
-                    "description": "Store credit for the wasted evenings",
-                },
+            _offer(
+                0.2, Offer.Kind.CREDIT, "80.00", "Store credit for the wasted evenings"
             ),
-            (
+            _step(
                 0.3,
                 "approve",
-                {
-                    "amount": "60.00",
-                    "note": "Generous, but in proportion to the order.",
-                },
+                amount="60.00",
+                note="Generous, but in proportion to the order.",
             ),
-            (0.35, "answer", {"answer": Offer.Answer.ACCEPTED}),
-            (
-                0.4,
-                "resolve",
-                {"solution": "Called him myself, apologised, EUR 60 credit."},
+            _accepted(0.35),
+            _step(
+                0.4, "resolve", solution="Called him myself, apologised, EUR 60 credit."
             ),
-            (0.6, "satisfaction", {"score": 5, "channel": Channel.PHONE}),
-            (
+            _step(0.6, "satisfaction", score=5, channel=Channel.PHONE),
+            _document(
                 0.75,
-                "document",
-                {
-                    "root_cause": PostMortem.RootCause.PEOPLE,
-                    "component": "Customer account",
-                    "is_preventable": True,
-                    "prevention_action": "Every promised callback becomes a "
-                    "follow-up on the ticket, never a private note.",
-                    "prevention_owner": "maria",
-                },
+                PostMortem.RootCause.PEOPLE,
+                "Customer account",
+                "Every promised callback becomes a "
+                "follow-up on the ticket, never a private note.",
             ),
-            (0.85, "close", {}),
+            _step(0.85, "close"),
         ),
         span=timedelta(days=10),
     ),
@@ -642,75 +569,48 @@ SCENARIOS: tuple[Scenario, ...] = (
         categories=("billing",),
         ticket_statuses=("closed",),
         agent="jonas",
-        case={
-            "failure_type": "billing_error",
-            "severity": "minor",
-            "attribution": "ours",
-            "is_preventable": True,
-            "is_foreseeable": False,
-            "summary": "Rechnung mit falscher USt-ID ausgestellt; die Buchhaltung "
+        case=_case(
+            "billing_error",
+            "minor",
+            "Rechnung mit falscher USt-ID ausgestellt; die Buchhaltung "
             "des Kunden hat sie zurückgewiesen.",
-        },
+        ),
         steps=(
-            (0.03, "acknowledge", {"channel": Channel.PHONE}),
-            (
+            _step(0.03, "acknowledge", channel=Channel.PHONE),
+            _step(
                 0.1,
                 "understand",
-                {
-                    "customer_account": "Die Buchhaltung braucht die Rechnung "
-                    "bis Monatsende.",
-                    "chain_of_events": "USt-ID im Kundenkonto geändert, Rechnung "
-                    "nahm die alte aus dem Cache.",
-                    "cause": "Rechnungsvorlage liest die USt-ID nicht neu.",
-                    "fair_outcome": "Eine korrekte Rechnung noch heute.",
-                },
+                customer_account="Die Buchhaltung braucht die Rechnung bis Monatsende.",
+                chain_of_events="USt-ID im Kundenkonto geändert, Rechnung "
+                "nahm die alte aus dem Cache.",
+                cause="Rechnungsvorlage liest die USt-ID nicht neu.",
+                fair_outcome="Eine korrekte Rechnung noch heute.",
             ),
-            (
-                0.2,
-                "offer",
-                {
-                    "kind": Offer.Kind.REFUND,
-                    "amount": "150.00",
-                    "description": "Erstattung der gesamten Rechnung",
-                },
+            _offer(
+                0.2, Offer.Kind.REFUND, "150.00", "Erstattung der gesamten Rechnung"
             ),
-            (
+            _step(
                 0.3,
                 "reject",
-                {
-                    "reason": "Die korrigierte Rechnung löst das Problem; eine "
-                    "Erstattung der ganzen Summe steht in keinem Verhältnis."
-                },
+                reason="Die korrigierte Rechnung löst das Problem; eine "
+                "Erstattung der ganzen Summe steht in keinem Verhältnis.",
             ),
-            (
-                0.35,
-                "offer",
-                {
-                    "kind": Offer.Kind.CREDIT,
-                    "amount": "20.00",
-                    "description": "20 € Gutschrift für den Aufwand",
-                },
-            ),
-            (0.4, "answer", {"answer": Offer.Answer.ACCEPTED}),
-            (
+            _offer(0.35, Offer.Kind.CREDIT, "20.00", "20 € Gutschrift für den Aufwand"),
+            _accepted(0.4),
+            _step(
                 0.45,
                 "resolve",
-                {"solution": "Korrigierte Rechnung am selben Tag verschickt."},
+                solution="Korrigierte Rechnung am selben Tag verschickt.",
             ),
-            (0.6, "satisfaction", {"score": 4, "channel": Channel.PHONE}),
-            (
+            _step(0.6, "satisfaction", score=4, channel=Channel.PHONE),
+            _document(
                 0.75,
-                "document",
-                {
-                    "root_cause": PostMortem.RootCause.SYSTEM,
-                    "component": "Invoicing",
-                    "is_preventable": True,
-                    "prevention_action": "Rechnungsvorlage liest die USt-ID bei "
-                    "jeder Rechnung neu aus dem Konto.",
-                    "prevention_owner": "maria",
-                },
+                PostMortem.RootCause.SYSTEM,
+                "Invoicing",
+                "Rechnungsvorlage liest die USt-ID bei "
+                "jeder Rechnung neu aus dem Konto.",
             ),
-            (0.85, "close", {}),
+            _step(0.85, "close"),
         ),
         span=timedelta(days=12),
     ),

@@ -23,7 +23,8 @@ def customer_language(customer: Customer) -> str:
     return customer.language if customer.language in CUSTOMER_LANGUAGES else "en"
 
 
-def _zone(customer: Customer) -> ZoneInfo:
+def customer_zone(customer: Customer) -> ZoneInfo:
+    """The customer's time zone; UTC when the stored name is not one."""
     try:
         return ZoneInfo(customer.time_zone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -53,7 +54,7 @@ def apology_draft(*, case: RecoveryCase, agent: AbstractBaseUser) -> str:
         "agent": _agent_name(agent),
         "signature": case.ticket.inbox.signature,
         "reply_by": _reply_by(
-            timezone.localtime(timezone.now(), _zone(customer)), language
+            timezone.localtime(timezone.now(), customer_zone(customer)), language
         ),
     }
     with translation.override(language):
@@ -91,7 +92,9 @@ def options_email(*, request: ChoiceRequest, url: str, agent: AbstractBaseUser) 
             "refund_amount": request.refund_amount,
             "currency": request.currency,
             "url": url,
-            "expires_at": timezone.localtime(request.expires_at, _zone(customer)),
+            "expires_at": timezone.localtime(
+                request.expires_at, customer_zone(customer)
+            ),
             "agent": _agent_name(agent),
             "signature": case.ticket.inbox.signature,
         }

@@ -22,11 +22,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from helpdesk.actions import attempt
 from helpdesk.exceptions import DomainError
 from recovery import forms, selectors, services
 from recovery.links import ChoiceLinkInvalid
 from recovery.models import Channel, ChoiceRequest, Offer, RecoveryCase
-from recovery.texts import customer_language
+from recovery.texts import customer_language, customer_zone
 from tickets import selectors as ticket_selectors
 from tickets.models import Ticket
 
@@ -39,28 +40,6 @@ DRAFT_KEY = "recovery_draft"
 
 def _to_ticket(ticket: Ticket) -> HttpResponseRedirect:
     return redirect(ticket.get_absolute_url() + "#recovery")
-
-
-def _attempt(
-    request: HttpRequest,
-    form: django_forms.Form | None,
-    call: Callable[[], object],
-    success: str,
-) -> bool:
-    """Validate, run one service call, and report the outcome as a message."""
-    if form is not None and not form.is_valid():
-        for name, errors in form.errors.items():
-            label = form.fields[name].label if name in form.fields else ""
-            text = " ".join(errors)
-            messages.error(request, f"{label}: {text}" if label else text)
-        return False
-    try:
-        call()
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return False
-    messages.success(request, success)
-    return True
 
 
 def _keep_draft(request: HttpRequest, case_id: int | None, form: str) -> None:
@@ -96,7 +75,7 @@ def _step(
     call: Callable[[], object],
     success: str,
 ) -> HttpResponse:
-    if not _attempt(request, form, call, success):
+    if not attempt(request, form, call, success):
         _keep_draft(request, case.pk, form.prefix or type(form).__name__)
     return _to_ticket(case.ticket)
 
@@ -112,7 +91,7 @@ def case_open(request: HttpRequest, reference: str) -> HttpResponse:
         user=request.user, reference=reference
     )
     form = forms.OpenCaseForm(request.POST, ticket=ticket)
-    ok = _attempt(
+    ok = attempt(
         request,
         form,
         lambda: services.case_open(
@@ -259,7 +238,7 @@ def offer_create(request: HttpRequest, case: RecoveryCase) -> HttpResponse:
             services.offer_create(case=case, actor=request.user, **form.cleaned_data)
         )
 
-    if not _attempt(request, form, call, _("Offer recorded.")):
+    if not attempt(request, form, call, _("Offer recorded.")):
         _keep_draft(request, case.pk, form.prefix)
     elif made[0].is_pending:
         messages.info(
@@ -287,7 +266,7 @@ def offer_action(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
 def offer_answer(request: HttpRequest, offer: Offer) -> HttpResponse:
     """Record whether the customer accepted or declined an approved offer."""
     form = forms.OfferAnswerForm(request.POST)
-    _attempt(
+    attempt(
         request,
         form,
         lambda: services.offer_answer(
@@ -301,7 +280,7 @@ def offer_answer(request: HttpRequest, offer: Offer) -> HttpResponse:
 @offer_action
 def offer_withdraw(request: HttpRequest, offer: Offer) -> HttpResponse:
     """Withdraw a pending or unanswered offer."""
-    _attempt(
+    attempt(
         request,
         None,
         lambda: services.offer_withdraw(offer=offer, actor=request.user),
@@ -346,7 +325,7 @@ def options_prepare(request: HttpRequest, case: RecoveryCase) -> HttpResponse:
 @case_action
 def options_send(request: HttpRequest, case: RecoveryCase) -> HttpResponse:
     """Email the options with the customer's link."""
-    _attempt(
+    attempt(
         request,
         None,
         lambda: services.case_send_options(case=case, actor=request.user),
@@ -392,7 +371,7 @@ def choice_record(request: HttpRequest, case: RecoveryCase) -> HttpResponse:
 @case_action
 def substitute_delivered(request: HttpRequest, case: RecoveryCase) -> HttpResponse:
     """Mark the chosen alternative as delivered."""
-    _attempt(
+    attempt(
         request,
         None,
         lambda: services.case_mark_substitute_delivered(case=case, actor=request.user),
@@ -446,7 +425,7 @@ def approval_decide(request: HttpRequest, offer_id: int) -> HttpResponse:
         if rejecting
         else _("Offer approved; %(agent)s will be told.")
     )
-    _attempt(request, form, decide, done % {"agent": maker})
+    attempt(request, form, decide, done % {"agent": maker})
     return redirect("recovery:approvals")
 
 
@@ -636,7 +615,10 @@ def customer_choice(request: HttpRequest, token: str) -> HttpResponse:
         response = _choice_closed(request, exc)
     else:
         customer = choice_request.case.ticket.customer
-        with translation.override(customer_language(customer)):
+        with (
+            translation.override(customer_language(customer)),
+            timezone.override(customer_zone(customer)),
+        ):
             response = _choice_page(request, choice_request, nonce, token)
     # The token must not leak to other sites or into search engines.
     response["Referrer-Policy"] = "no-referrer"

@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 from django.utils.formats import date_format
+from freezegun import freeze_time
 
 from followups.models import FollowUp
 from followups.tests.factories import FollowUpFactory
@@ -130,3 +131,23 @@ def test_the_choice_page_writes_the_new_date_in_the_customers_language(
     assert response.status_code == 200
     assert f"{words} {new_date}." in response.text
     assert new_date in request.message.body_text
+
+
+def test_the_choice_page_gives_the_link_expiry_in_the_customers_time_zone(
+    client, ticket, agent
+):
+    # given a customer in Auckland, options sent late in the UTC evening
+    ticket.customer.language = "en"
+    ticket.customer.time_zone = "Pacific/Auckland"
+    ticket.customer.save()
+    case = RecoveryCaseFactory(
+        ticket=ticket, failure_type=FailureType.BROKEN_PROMISE, status="understood"
+    )
+    PromiseCheckFactory(case=case, checked_by=agent)
+    ChoiceRequestFactory(case=case)
+    with freeze_time("2026-03-01 20:00:00"):
+        request = services.case_send_options(case=case, actor=agent)
+        # when
+        response = client.get(choice_path(request.message.body_text))
+    # then the expiry is the next day there (UTC would say 8 March)
+    assert "This link works until 9 March 2026." in response.text

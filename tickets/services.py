@@ -521,7 +521,7 @@ def ticket_reply(
         author_user=actor,
         from_address=ticket.inbox.email_address,
         to_addresses=[ticket.customer.email],
-        subject=_reply_subject(ticket),
+        subject=reply_subject(ticket),
         body_text=body_text,
         message_id=new_message_id(),
         in_reply_to=in_reply_to,
@@ -538,14 +538,15 @@ def ticket_reply(
     _touch(ticket, *fields)
     if status_after and status_after != ticket.status:
         _set_status(ticket, to=status_after, actor=actor)
-    _enqueue_send(outbound)
+    outbound_send_on_commit(outbound)
     from followups import services as followup_services
 
     followup_services.ticket_replied(ticket=ticket, message=message, actor=actor)
     return message
 
 
-def _reply_subject(ticket: Ticket) -> str:
+def reply_subject(ticket: Ticket) -> str:
+    """The subject of a reply on the ticket: "Re: <subject> [<reference>]"."""
     tag = f"[{ticket.reference}]"
     subject = (
         ticket.subject
@@ -555,13 +556,20 @@ def _reply_subject(ticket: Ticket) -> str:
     return f"{subject} {tag}"[:300]
 
 
-def _enqueue_send(outbound: OutboundEmail) -> None:
+def outbound_send_on_commit(outbound: OutboundEmail) -> None:
+    """Send the outbox row once the caller's transaction commits."""
     from tickets.tasks import outbound_send_task
 
     # robust: with the broker down the row stays queued for the sweep.
     transaction.on_commit(
         partial(outbound_send_task.delay, outbound_id=outbound.pk), robust=True
     )
+
+
+# Old private names, still used by tickets/mail/acknowledge.py and
+# tickets/mail/batch.py.
+_reply_subject = reply_subject
+_enqueue_send = outbound_send_on_commit
 
 
 @transaction.atomic

@@ -2,6 +2,8 @@
 read through selectors (a promise or follow-up on a ticket outside the user's
 inboxes is a 404), write through one service call."""
 
+from collections.abc import Callable
+
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -21,8 +23,9 @@ from followups.api.serializers import (
     promise_kind,
 )
 from followups.models import FollowUp, Promise
+from helpdesk.api import PageMixin
 from tickets import selectors as ticket_selectors
-from tickets.api.pagination import ApiPagination, paginated_response
+from tickets.api.pagination import ApiPagination
 from tickets.api.schema import Api
 from tickets.api.serializers import ErrorOutputSerializer
 from tickets.models import Ticket
@@ -34,6 +37,13 @@ INVALID = OpenApiResponse(
 CONFLICT = OpenApiResponse(
     ErrorOutputSerializer, description="The current state does not allow it."
 )
+
+Service = Callable[..., object]
+
+
+def _changed(output: type[serializers.Serializer]) -> dict:
+    """What a change with input answers."""
+    return {200: output, 400: INVALID, 404: NOT_FOUND, 409: CONFLICT}
 
 
 class DuePagination(ApiPagination):
@@ -68,10 +78,63 @@ def _ticket_filter(request: Request) -> Ticket | None:
     return ticket_selectors.ticket_get_for_user(user=request.user, reference=reference)
 
 
+def _promise_detail(
+    request: Request, promise_id: int, code: int = status.HTTP_200_OK
+) -> Response:
+    promise = selectors.promise_get_for_user(user=request.user, promise_id=promise_id)
+    return Response(PromiseDetailOutputSerializer(promise).data, status=code)
+
+
+def _followup_detail(
+    request: Request, followup_id: int, code: int = status.HTTP_200_OK
+) -> Response:
+    followup = selectors.followup_get_for_user(
+        user=request.user, followup_id=followup_id
+    )
+    return Response(FollowUpOutputSerializer(followup).data, status=code)
+
+
+def _apply(
+    request: Request,
+    serializer: type[serializers.Serializer],
+    call: Service,
+    *,
+    partial: bool = False,
+    **target: Promise | FollowUp,
+) -> None:
+    """Validate the input (400), then run one service call on the target,
+    which the caller has fetched through a selector (so 404 comes first)."""
+    payload = serializer(data=request.data, partial=partial)
+    payload.is_valid(raise_exception=True)
+    call(actor=request.user, **target, **payload.validated_data)
+
+
+# Bases of the views that change one promise or follow-up. No docstrings:
+# OpenAPI would show them on every operation.
+class _PromiseAction(Api):
+    def change(
+        self, request: Request, promise_id: int, call: Service, *, partial: bool = False
+    ) -> Response:
+        promise = selectors.promise_get_for_user(
+            user=request.user, promise_id=promise_id
+        )
+        _apply(request, self.InputSerializer, call, partial=partial, promise=promise)
+        return _promise_detail(request, promise_id)
+
+
+class _FollowUpAction(Api):
+    def change(self, request: Request, followup_id: int, call: Service) -> Response:
+        followup = selectors.followup_get_for_user(
+            user=request.user, followup_id=followup_id
+        )
+        _apply(request, self.InputSerializer, call, followup=followup)
+        return _followup_detail(request, followup_id)
+
+
 # --- promises ----------------------------------------------------------------
 
 
-class PromiseListCreateApi(Api):
+class PromiseListCreateApi(PageMixin, Api):
     class FilterSerializer(serializers.Serializer):
         ticket = serializers.CharField(required=False, help_text="Ticket reference.")
         state = serializers.ChoiceField(
@@ -105,12 +168,8 @@ class PromiseListCreateApi(Api):
             state=filters.validated_data.get("state"),
             kind=filters.validated_data.get("kind"),
         )
-        return paginated_response(
-            pagination_class=DuePagination,
-            serializer_class=PromiseOutputSerializer,
-            queryset=promises,
-            request=request,
-            view=self,
+        return self.paginated(
+            promises, PromiseOutputSerializer, pagination_class=DuePagination
         )
 
     @extend_schema(
@@ -125,15 +184,10 @@ class PromiseListCreateApi(Api):
         )
         payload.is_valid(raise_exception=True)
         promise = services.promise_create(actor=request.user, **payload.validated_data)
-        promise = selectors.promise_get_for_user(
-            user=request.user, promise_id=promise.pk
-        )
-        return Response(
-            PromiseDetailOutputSerializer(promise).data, status=status.HTTP_201_CREATED
-        )
+        return _promise_detail(request, promise.pk, status.HTTP_201_CREATED)
 
 
-class PromiseDetailApi(Api):
+class PromiseDetailApi(_PromiseAction):
     class InputSerializer(serializers.Serializer):
         what = serializers.CharField(max_length=300, required=False)
         to_whom = serializers.CharField(
@@ -149,10 +203,7 @@ class PromiseDetailApi(Api):
         responses={200: PromiseDetailOutputSerializer, 404: NOT_FOUND},
     )
     def get(self, request: Request, promise_id: int) -> Response:
-        promise = selectors.promise_get_for_user(
-            user=request.user, promise_id=promise_id
-        )
-        return Response(PromiseDetailOutputSerializer(promise).data)
+        return _promise_detail(request, promise_id)
 
     @extend_schema(
         tags=["promises"],
@@ -162,18 +213,7 @@ class PromiseDetailApi(Api):
         responses={200: PromiseDetailOutputSerializer, 400: INVALID, 404: NOT_FOUND},
     )
     def patch(self, request: Request, promise_id: int) -> Response:
-        promise = selectors.promise_get_for_user(
-            user=request.user, promise_id=promise_id
-        )
-        payload = self.InputSerializer(data=request.data, partial=True)
-        payload.is_valid(raise_exception=True)
-        services.promise_update(
-            promise=promise, actor=request.user, **payload.validated_data
-        )
-        promise = selectors.promise_get_for_user(
-            user=request.user, promise_id=promise_id
-        )
-        return Response(PromiseDetailOutputSerializer(promise).data)
+        return self.change(request, promise_id, services.promise_update, partial=True)
 
     @extend_schema(
         tags=["promises"],
@@ -191,7 +231,7 @@ class PromiseDetailApi(Api):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class PromiseKeepApi(Api):
+class PromiseKeepApi(_PromiseAction):
     class InputSerializer(serializers.Serializer):
         note = serializers.CharField(required=False, allow_blank=True)
 
@@ -202,21 +242,10 @@ class PromiseKeepApi(Api):
         responses={200: PromiseDetailOutputSerializer, 404: NOT_FOUND, 409: CONFLICT},
     )
     def post(self, request: Request, promise_id: int) -> Response:
-        promise = selectors.promise_get_for_user(
-            user=request.user, promise_id=promise_id
-        )
-        payload = self.InputSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        services.promise_keep(
-            promise=promise, actor=request.user, **payload.validated_data
-        )
-        promise = selectors.promise_get_for_user(
-            user=request.user, promise_id=promise_id
-        )
-        return Response(PromiseDetailOutputSerializer(promise).data)
+        return self.change(request, promise_id, services.promise_keep)
 
 
-class PromiseRenegotiateApi(Api):
+class PromiseRenegotiateApi(_PromiseAction):
     class InputSerializer(serializers.Serializer):
         new_due_at = serializers.DateTimeField(help_text="Later than the current one.")
         note = serializers.CharField(
@@ -228,29 +257,13 @@ class PromiseRenegotiateApi(Api):
         summary="Move a promise to a new date agreed with the customer",
         description="No email is sent; use the delay notice to tell the customer.",
         request=InputSerializer,
-        responses={
-            200: PromiseDetailOutputSerializer,
-            400: INVALID,
-            404: NOT_FOUND,
-            409: CONFLICT,
-        },
+        responses=_changed(PromiseDetailOutputSerializer),
     )
     def post(self, request: Request, promise_id: int) -> Response:
-        promise = selectors.promise_get_for_user(
-            user=request.user, promise_id=promise_id
-        )
-        payload = self.InputSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        services.promise_renegotiate(
-            promise=promise, actor=request.user, **payload.validated_data
-        )
-        promise = selectors.promise_get_for_user(
-            user=request.user, promise_id=promise_id
-        )
-        return Response(PromiseDetailOutputSerializer(promise).data)
+        return self.change(request, promise_id, services.promise_renegotiate)
 
 
-class PromiseDelayNoticeApi(Api):
+class PromiseDelayNoticeApi(_PromiseAction):
     class InputSerializer(serializers.Serializer):
         new_due_at = serializers.DateTimeField(
             help_text="The new realistic date (required)."
@@ -287,32 +300,16 @@ class PromiseDelayNoticeApi(Api):
         "to the customer through the outbox; the promise moves to the new date "
         "(its history keeps the old one).",
         request=InputSerializer,
-        responses={
-            200: PromiseDetailOutputSerializer,
-            400: INVALID,
-            404: NOT_FOUND,
-            409: CONFLICT,
-        },
+        responses=_changed(PromiseDetailOutputSerializer),
     )
     def post(self, request: Request, promise_id: int) -> Response:
-        promise = selectors.promise_get_for_user(
-            user=request.user, promise_id=promise_id
-        )
-        payload = self.InputSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        services.promise_send_delay_notice(
-            promise=promise, actor=request.user, **payload.validated_data
-        )
-        promise = selectors.promise_get_for_user(
-            user=request.user, promise_id=promise_id
-        )
-        return Response(PromiseDetailOutputSerializer(promise).data)
+        return self.change(request, promise_id, services.promise_send_delay_notice)
 
 
 # --- follow-ups --------------------------------------------------------------
 
 
-class FollowUpListCreateApi(Api):
+class FollowUpListCreateApi(PageMixin, Api):
     class FilterSerializer(serializers.Serializer):
         ticket = serializers.CharField(required=False, help_text="Ticket reference.")
         state = serializers.ChoiceField(
@@ -374,12 +371,8 @@ class FollowUpListCreateApi(Api):
             mine=data["mine"],
             due_only=data["due"],
         )
-        return paginated_response(
-            pagination_class=DuePagination,
-            serializer_class=FollowUpOutputSerializer,
-            queryset=followups,
-            request=request,
-            view=self,
+        return self.paginated(
+            followups, FollowUpOutputSerializer, pagination_class=DuePagination
         )
 
     @extend_schema(
@@ -398,12 +391,7 @@ class FollowUpListCreateApi(Api):
         followup = services.followup_schedule(
             actor=request.user, **payload.validated_data
         )
-        followup = selectors.followup_get_for_user(
-            user=request.user, followup_id=followup.pk
-        )
-        return Response(
-            FollowUpOutputSerializer(followup).data, status=status.HTTP_201_CREATED
-        )
+        return _followup_detail(request, followup.pk, status.HTTP_201_CREATED)
 
 
 class FollowUpDetailApi(Api):
@@ -413,18 +401,7 @@ class FollowUpDetailApi(Api):
         responses={200: FollowUpOutputSerializer, 404: NOT_FOUND},
     )
     def get(self, request: Request, followup_id: int) -> Response:
-        followup = selectors.followup_get_for_user(
-            user=request.user, followup_id=followup_id
-        )
-        return Response(FollowUpOutputSerializer(followup).data)
-
-
-class _FollowUpAction(Api):
-    def respond(self, request: Request, followup_id: int) -> Response:
-        followup = selectors.followup_get_for_user(
-            user=request.user, followup_id=followup_id
-        )
-        return Response(FollowUpOutputSerializer(followup).data)
+        return _followup_detail(request, followup_id)
 
 
 class FollowUpSnoozeApi(_FollowUpAction):
@@ -435,23 +412,10 @@ class FollowUpSnoozeApi(_FollowUpAction):
         tags=["follow-ups"],
         summary="Snooze a follow-up until a later time",
         request=InputSerializer,
-        responses={
-            200: FollowUpOutputSerializer,
-            400: INVALID,
-            404: NOT_FOUND,
-            409: CONFLICT,
-        },
+        responses=_changed(FollowUpOutputSerializer),
     )
     def post(self, request: Request, followup_id: int) -> Response:
-        followup = selectors.followup_get_for_user(
-            user=request.user, followup_id=followup_id
-        )
-        payload = self.InputSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        services.followup_snooze(
-            followup=followup, actor=request.user, **payload.validated_data
-        )
-        return self.respond(request, followup_id)
+        return self.change(request, followup_id, services.followup_snooze)
 
 
 class FollowUpCompleteApi(_FollowUpAction):
@@ -469,23 +433,10 @@ class FollowUpCompleteApi(_FollowUpAction):
         tags=["follow-ups"],
         summary="Mark a follow-up done",
         request=InputSerializer,
-        responses={
-            200: FollowUpOutputSerializer,
-            400: INVALID,
-            404: NOT_FOUND,
-            409: CONFLICT,
-        },
+        responses=_changed(FollowUpOutputSerializer),
     )
     def post(self, request: Request, followup_id: int) -> Response:
-        followup = selectors.followup_get_for_user(
-            user=request.user, followup_id=followup_id
-        )
-        payload = self.InputSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        services.followup_complete(
-            followup=followup, actor=request.user, **payload.validated_data
-        )
-        return self.respond(request, followup_id)
+        return self.change(request, followup_id, services.followup_complete)
 
 
 class FollowUpCancelApi(_FollowUpAction):
@@ -499,21 +450,13 @@ class FollowUpCancelApi(_FollowUpAction):
         responses={200: FollowUpOutputSerializer, 404: NOT_FOUND, 409: CONFLICT},
     )
     def post(self, request: Request, followup_id: int) -> Response:
-        followup = selectors.followup_get_for_user(
-            user=request.user, followup_id=followup_id
-        )
-        payload = self.InputSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        services.followup_cancel(
-            followup=followup, actor=request.user, **payload.validated_data
-        )
-        return self.respond(request, followup_id)
+        return self.change(request, followup_id, services.followup_cancel)
 
 
 # --- notifications -----------------------------------------------------------
 
 
-class NotificationListApi(Api):
+class NotificationListApi(PageMixin, Api):
     class FilterSerializer(serializers.Serializer):
         unread = serializers.BooleanField(
             required=False, default=False, help_text="Only unread ones."
@@ -531,12 +474,10 @@ class NotificationListApi(Api):
         notifications = selectors.notification_list_for_user(
             user=request.user, unread_only=filters.validated_data["unread"]
         )
-        return paginated_response(
+        return self.paginated(
+            notifications,
+            NotificationOutputSerializer,
             pagination_class=NewestPagination,
-            serializer_class=NotificationOutputSerializer,
-            queryset=notifications,
-            request=request,
-            view=self,
         )
 
 

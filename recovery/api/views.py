@@ -16,6 +16,7 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from helpdesk.api import PageMixin
 from recovery import selectors, services
 from recovery.api.serializers import (
     AGENT_CHANNELS,
@@ -37,7 +38,7 @@ from recovery.models import (
     Severity,
 )
 from tickets import selectors as ticket_selectors
-from tickets.api.pagination import ApiPagination, ThreadPagination, paginated_response
+from tickets.api.pagination import ApiPagination, ThreadPagination
 from tickets.api.schema import Api
 from tickets.api.serializers import ErrorOutputSerializer
 from tickets.models import Component
@@ -55,7 +56,22 @@ CONFLICT = OpenApiResponse(
     "else changed it first.",
 )
 FORBIDDEN = OpenApiResponse(ErrorOutputSerializer, description="Managers only.")
+# A check or the options added to a case.
+CASE_RECORDED = {201: RecoveryCaseDetailOutputSerializer, 400: INVALID, 404: NOT_FOUND}
+# A manager's decision on an offer.
+OFFER_DECIDED = {
+    200: OfferOutputSerializer,
+    400: INVALID,
+    403: FORBIDDEN,
+    404: NOT_FOUND,
+    409: OpenApiResponse(
+        ErrorOutputSerializer, description="Already decided by someone."
+    ),
+}
 TAGS = ["recovery"]
+
+Input = type[serializers.Serializer]
+Call = Callable[..., Any]
 
 
 class CasePagination(ApiPagination):
@@ -89,18 +105,23 @@ def _case_for_move(request: Request, case_id: int, data: dict) -> RecoveryCase:
     return case
 
 
-def _move(
-    request: Request,
-    case_id: int,
-    serializer: type[serializers.Serializer],
-    call: Callable[..., Any],
-) -> Response:
+def _move(request: Request, case_id: int, serializer: Input, call: Call) -> Response:
     payload = serializer(data=request.data)
     payload.is_valid(raise_exception=True)
     data = dict(payload.validated_data)
     case = _case_for_move(request, case_id, data)
     call(case=case, actor=request.user, **data)
     return _detail(request.user, case_id)
+
+
+def _record(request: Request, case_id: int, serializer: Input, call: Call) -> Response:
+    """Add a record (a check, the options) to a case the user may see: 404
+    before 400, unlike a move; answers 201 with the case."""
+    case = selectors.case_get_for_user(user=request.user, case_id=case_id)
+    payload = serializer(data=request.data)
+    payload.is_valid(raise_exception=True)
+    call(case=case, actor=request.user, **payload.validated_data)
+    return _detail(request.user, case_id, status.HTTP_201_CREATED)
 
 
 def _move_schema(summary: str, input_serializer: type, description: str = "") -> Any:
@@ -121,7 +142,7 @@ def _move_schema(summary: str, input_serializer: type, description: str = "") ->
 # --- cases -------------------------------------------------------------------
 
 
-class CaseListCreateApi(Api):
+class CaseListCreateApi(PageMixin, Api):
     pagination_class = CasePagination
 
     class FilterSerializer(serializers.Serializer):
@@ -163,13 +184,7 @@ class CaseListCreateApi(Api):
             user=request.user,
             filters=selectors.CaseFilters.from_params(request.query_params),
         )
-        return paginated_response(
-            pagination_class=self.pagination_class,
-            serializer_class=RecoveryCaseOutputSerializer,
-            queryset=cases,
-            request=request,
-            view=self,
-        )
+        return self.paginated(cases, RecoveryCaseOutputSerializer)
 
     @extend_schema(
         tags=TAGS,
@@ -205,7 +220,7 @@ class CaseDetailApi(Api):
         return _detail(request.user, case_id)
 
 
-class CaseEventListApi(Api):
+class CaseEventListApi(PageMixin, Api):
     pagination_class = ThreadPagination
 
     @extend_schema(
@@ -215,12 +230,8 @@ class CaseEventListApi(Api):
     )
     def get(self, request: Request, case_id: int) -> Response:
         case = selectors.case_get_for_user(user=request.user, case_id=case_id)
-        return paginated_response(
-            pagination_class=self.pagination_class,
-            serializer_class=CaseEventOutputSerializer,
-            queryset=selectors.case_event_list(case=case),
-            request=request,
-            view=self,
+        return self.paginated(
+            selectors.case_event_list(case=case), CaseEventOutputSerializer
         )
 
 
@@ -357,7 +368,7 @@ class CaseReturnApi(Api):
 # --- offers ------------------------------------------------------------------
 
 
-class CaseOfferListCreateApi(Api):
+class CaseOfferListCreateApi(PageMixin, Api):
     pagination_class = OfferPagination
 
     class InputSerializer(serializers.Serializer):
@@ -380,12 +391,8 @@ class CaseOfferListCreateApi(Api):
     )
     def get(self, request: Request, case_id: int) -> Response:
         case = selectors.case_get_for_user(user=request.user, case_id=case_id)
-        return paginated_response(
-            pagination_class=self.pagination_class,
-            serializer_class=OfferOutputSerializer,
-            queryset=selectors.offer_list_for_case(case=case),
-            request=request,
-            view=self,
+        return self.paginated(
+            selectors.offer_list_for_case(case=case), OfferOutputSerializer
         )
 
     @extend_schema(
@@ -458,6 +465,16 @@ class ApprovalListApi(Api):
         return Response(ApprovalOutputSerializer(offers, many=True).data)
 
 
+def _decide(request: Request, offer_id: int, serializer: Input, call: Call) -> Response:
+    """A manager's decision on a pending offer of an inbox they manage (404
+    first, then 400); answers with the offer."""
+    offer = selectors.offer_get_for_manager(user=request.user, offer_id=offer_id)
+    payload = serializer(data=request.data)
+    payload.is_valid(raise_exception=True)
+    offer = call(offer=offer, actor=request.user, **payload.validated_data)
+    return Response(OfferOutputSerializer(offer).data)
+
+
 class ApprovalApproveApi(Api):
     class InputSerializer(serializers.Serializer):
         amount = serializers.DecimalField(
@@ -474,24 +491,10 @@ class ApprovalApproveApi(Api):
         tags=TAGS,
         summary="Approve a pending offer, optionally for another amount",
         request=InputSerializer,
-        responses={
-            200: OfferOutputSerializer,
-            400: INVALID,
-            403: FORBIDDEN,
-            404: NOT_FOUND,
-            409: OpenApiResponse(
-                ErrorOutputSerializer, description="Already decided by someone."
-            ),
-        },
+        responses=OFFER_DECIDED,
     )
     def post(self, request: Request, offer_id: int) -> Response:
-        offer = selectors.offer_get_for_manager(user=request.user, offer_id=offer_id)
-        payload = self.InputSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        offer = services.offer_approve(
-            offer=offer, actor=request.user, **payload.validated_data
-        )
-        return Response(OfferOutputSerializer(offer).data)
+        return _decide(request, offer_id, self.InputSerializer, services.offer_approve)
 
 
 class ApprovalRejectApi(Api):
@@ -502,24 +505,10 @@ class ApprovalRejectApi(Api):
         tags=TAGS,
         summary="Reject a pending offer with a reason",
         request=InputSerializer,
-        responses={
-            200: OfferOutputSerializer,
-            400: INVALID,
-            403: FORBIDDEN,
-            404: NOT_FOUND,
-            409: OpenApiResponse(
-                ErrorOutputSerializer, description="Already decided by someone."
-            ),
-        },
+        responses=OFFER_DECIDED,
     )
     def post(self, request: Request, offer_id: int) -> Response:
-        offer = selectors.offer_get_for_manager(user=request.user, offer_id=offer_id)
-        payload = self.InputSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        offer = services.offer_reject(
-            offer=offer, actor=request.user, reason=payload.validated_data["reason"]
-        )
-        return Response(OfferOutputSerializer(offer).data)
+        return _decide(request, offer_id, self.InputSerializer, services.offer_reject)
 
 
 # --- broken promises ---------------------------------------------------------
@@ -537,20 +526,12 @@ class CaseCheckCreateApi(Api):
         tags=TAGS,
         summary="Record what was checked to keep a broken promise anyway",
         request=InputSerializer,
-        responses={
-            201: RecoveryCaseDetailOutputSerializer,
-            400: INVALID,
-            404: NOT_FOUND,
-        },
+        responses=CASE_RECORDED,
     )
     def post(self, request: Request, case_id: int) -> Response:
-        case = selectors.case_get_for_user(user=request.user, case_id=case_id)
-        payload = self.InputSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        services.case_record_check(
-            case=case, actor=request.user, **payload.validated_data
+        return _record(
+            request, case_id, self.InputSerializer, services.case_record_check
         )
-        return _detail(request.user, case_id, status.HTTP_201_CREATED)
 
 
 class CaseOptionsPrepareApi(Api):
@@ -580,20 +561,12 @@ class CaseOptionsPrepareApi(Api):
         description="Needs a recorded check. The incentive is an offer under "
         "the usual authority rule; the options go out once it is approved.",
         request=InputSerializer,
-        responses={
-            201: RecoveryCaseDetailOutputSerializer,
-            400: INVALID,
-            404: NOT_FOUND,
-        },
+        responses=CASE_RECORDED,
     )
     def post(self, request: Request, case_id: int) -> Response:
-        case = selectors.case_get_for_user(user=request.user, case_id=case_id)
-        payload = self.InputSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        services.case_prepare_options(
-            case=case, actor=request.user, **payload.validated_data
+        return _record(
+            request, case_id, self.InputSerializer, services.case_prepare_options
         )
-        return _detail(request.user, case_id, status.HTTP_201_CREATED)
 
 
 class CaseOptionsSendApi(Api):
@@ -661,7 +634,7 @@ class CaseSubstituteDeliveredApi(Api):
 # --- the recovery log (managers) ---------------------------------------------
 
 
-class CaseLogApi(Api):
+class CaseLogApi(PageMixin, Api):
     pagination_class = CasePagination
 
     @extend_schema(
@@ -685,13 +658,7 @@ class CaseLogApi(Api):
             user=request.user,
             filters=selectors.CaseFilters.from_params(request.query_params),
         )
-        return paginated_response(
-            pagination_class=self.pagination_class,
-            serializer_class=RecoveryCaseOutputSerializer,
-            queryset=cases,
-            request=request,
-            view=self,
-        )
+        return self.paginated(cases, RecoveryCaseOutputSerializer)
 
 
 def api_not_found(request: HttpRequest, path: str = "") -> JsonResponse:

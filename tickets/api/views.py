@@ -19,12 +19,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
+from helpdesk.api import PageMixin
 from tickets import selectors, services
 from tickets.api.pagination import (
     CustomerPagination,
     ThreadPagination,
     TicketPagination,
-    paginated_response,
 )
 from tickets.api.schema import Api, ApiAutoSchema
 from tickets.api.serializers import (
@@ -139,7 +139,7 @@ class InboxMemberListApi(Api):
 # --- customers ---------------------------------------------------------------
 
 
-class CustomerListCreateApi(Api):
+class CustomerListCreateApi(PageMixin, Api):
     pagination_class = CustomerPagination
 
     class FilterSerializer(serializers.Serializer):
@@ -174,13 +174,7 @@ class CustomerListCreateApi(Api):
         customers = selectors.customer_list_for_user(
             user=request.user, q=filters.validated_data.get("q", "").strip()
         )
-        return paginated_response(
-            pagination_class=self.pagination_class,
-            serializer_class=CustomerOutputSerializer,
-            queryset=customers,
-            request=request,
-            view=self,
-        )
+        return self.paginated(customers, CustomerOutputSerializer)
 
     @extend_schema(
         tags=["customers"],
@@ -233,7 +227,7 @@ class CustomerDetailApi(Api):
 # --- tickets -----------------------------------------------------------------
 
 
-class TicketListCreateApi(Api):
+class TicketListCreateApi(PageMixin, Api):
     pagination_class = TicketPagination
 
     class FilterSerializer(serializers.Serializer):
@@ -297,13 +291,7 @@ class TicketListCreateApi(Api):
             user=request.user,
             filters=selectors.TicketFilters.from_params(request.query_params),
         )
-        return paginated_response(
-            pagination_class=self.pagination_class,
-            serializer_class=TicketOutputSerializer,
-            queryset=tickets,
-            request=request,
-            view=self,
-        )
+        return self.paginated(tickets, TicketOutputSerializer)
 
     @extend_schema(
         tags=["tickets"],
@@ -463,7 +451,7 @@ class TicketClaimApi(Api):
 # --- messages and events -----------------------------------------------------
 
 
-class TicketMessageListApi(Api):
+class TicketMessageListApi(PageMixin, Api):
     pagination_class = ThreadPagination
 
     @extend_schema(
@@ -473,12 +461,8 @@ class TicketMessageListApi(Api):
     )
     def get(self, request: Request, reference: str) -> Response:
         ticket = selectors.ticket_get_for_user(user=request.user, reference=reference)
-        return paginated_response(
-            pagination_class=self.pagination_class,
-            serializer_class=MessageOutputSerializer,
-            queryset=selectors.message_list_for_ticket(ticket=ticket),
-            request=request,
-            view=self,
+        return self.paginated(
+            selectors.message_list_for_ticket(ticket=ticket), MessageOutputSerializer
         )
 
 
@@ -546,7 +530,7 @@ def _message_created(ticket: Ticket, message_id: int) -> Response:
     )
 
 
-class TicketEventListApi(Api):
+class TicketEventListApi(PageMixin, Api):
     pagination_class = ThreadPagination
 
     @extend_schema(
@@ -556,12 +540,8 @@ class TicketEventListApi(Api):
     )
     def get(self, request: Request, reference: str) -> Response:
         ticket = selectors.ticket_get_for_user(user=request.user, reference=reference)
-        return paginated_response(
-            pagination_class=self.pagination_class,
-            serializer_class=TicketEventOutputSerializer,
-            queryset=selectors.ticket_event_list(ticket=ticket),
-            request=request,
-            view=self,
+        return self.paginated(
+            selectors.ticket_event_list(ticket=ticket), TicketEventOutputSerializer
         )
 
 
