@@ -1,47 +1,54 @@
-"""The left navigation of every agent page: the user's inboxes and the counts
-on its entries, read in two queries whatever the number of entries.
+"""The left navigation of every agent page.
 
-Each count is defined by the selector of the app that owns the list it
+A page is rendered with the entries the user may use (one query); the
+counts on them arrive in a second request that the navigation makes as soon
+as it is shown and again every minute, so the page comes first and the
+counts stay current while an agent keeps a list open. All counts are one
+statement, each defined by the selector of the app that owns the list it
 counts, so a badge always agrees with the page it links to."""
 
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import QuerySet
 
 from followups import selectors as followup_selectors
 from recovery import selectors as recovery_selectors
 from tickets import selectors as ticket_selectors
 from tickets.mail import quarantine
-from tickets.models import Inbox
+from tickets.models import Inbox, Membership
 
 # Counts stop here, so they stay cheap on a busy inbox ("99+").
 COUNT_CAP = 99
 TICKET_VIEWS = ("mine", "unassigned", "all")
+# Badges that stay empty at zero: nothing to do is not news.
+QUIET_AT_ZERO = frozenset({"followups_due", "promises_overdue", "unread"})
 
 
 @dataclass(frozen=True)
 class Navigation:
     inboxes: list[Inbox]
-    counts: dict[str, int]
-
-    @property
-    def badges(self) -> dict[str, str]:
-        """Each count as shown: "7", or "99+" past the cap."""
-        return {
-            key: f"{COUNT_CAP}+" if count > COUNT_CAP else str(count)
-            for key, count in self.counts.items()
-        }
-
-    @property
-    def is_manager(self) -> bool:
-        return self.counts["managed_inboxes"] > 0
-
-    @property
-    def sees_quarantine(self) -> bool:
-        return self.counts["quarantine_inboxes"] > 0
+    is_manager: bool
+    sees_quarantine: bool
 
 
-def _ticket_view(user: AbstractBaseUser, view: str):
+def navigation_for(*, user: AbstractBaseUser) -> Navigation:
+    """The inboxes and the entries the navigation shows this user."""
+    memberships = list(
+        Membership.objects.filter(user_id=user.pk)
+        .select_related("inbox")
+        .order_by("inbox__name")
+    )
+    return Navigation(
+        inboxes=[m.inbox for m in memberships],
+        is_manager=any(m.role == Membership.Role.MANAGER for m in memberships),
+        sees_quarantine=any(
+            quarantine.may_see_quarantine(user=user, membership=m) for m in memberships
+        ),
+    )
+
+
+def _ticket_view(user: AbstractBaseUser, view: str) -> QuerySet:
     filters = ticket_selectors.TicketFilters(view=view)
     # Ordering by inbox keeps the planner on the partial index of active
     # tickets; unordered it may scan the table when pages are not vacuumed.
@@ -50,22 +57,32 @@ def _ticket_view(user: AbstractBaseUser, view: str):
     )
 
 
-def navigation_for(*, user: AbstractBaseUser) -> Navigation:
-    """The inboxes and every count the navigation shows to this user."""
-    counted = {view: _ticket_view(user, view) for view in TICKET_VIEWS} | {
-        "managed_inboxes": recovery_selectors.managed_inboxes(user=user),
-        "approvals": recovery_selectors.approval_queue_for_user(user=user),
+def _counted(user: AbstractBaseUser, nav: Navigation) -> dict[str, QuerySet]:
+    counted = {view: _ticket_view(user, view) for view in TICKET_VIEWS}
+    if nav.is_manager:
+        counted["approvals"] = recovery_selectors.approval_queue_for_user(user=user)
+    counted |= {
         "followups_due": followup_selectors.followup_due_for_owner(user=user),
         "promises_overdue": followup_selectors.promise_overdue_for_user(user=user),
         "unread": followup_selectors.notification_list_for_user(
             user=user, unread_only=True
         ),
-        "quarantine_inboxes": quarantine.quarantine_inboxes_for_user(user=user),
-        "quarantined": quarantine.quarantined_for_user(user=user),
     }
-    for key in counted.keys() - TICKET_VIEWS:
-        counted[key] = counted[key].order_by()
-    return Navigation(
-        inboxes=list(ticket_selectors.inbox_list_for_user(user=user)),
-        counts=ticket_selectors.count_each(counted, cap=COUNT_CAP),
-    )
+    if nav.sees_quarantine:
+        counted["quarantined"] = quarantine.quarantined_for_user(user=user)
+    return {
+        key: qs if key in TICKET_VIEWS else qs.order_by() for key, qs in counted.items()
+    }
+
+
+def _badge(key: str, count: int) -> str:
+    if count > COUNT_CAP:
+        return f"{COUNT_CAP}+"
+    return "" if count == 0 and key in QUIET_AT_ZERO else str(count)
+
+
+def nav_badges_for(*, user: AbstractBaseUser) -> dict[str, str]:
+    """Each entry's count as shown: "7", "99+", or "" where zero says nothing."""
+    nav = navigation_for(user=user)
+    counts = ticket_selectors.count_each(_counted(user, nav), cap=COUNT_CAP)
+    return {key: _badge(key, count) for key, count in counts.items()}

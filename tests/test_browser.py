@@ -47,6 +47,8 @@ def test_agent_claims_an_unassigned_ticket_and_replies(
 
     # when the agent opens the unassigned view and the ticket
     page.goto("/")
+    # (the navigation's counts arrive right after the page)
+    expect(page.get_by_test_id("nav-count-unassigned")).to_have_text("4")
     page.get_by_role("link", name=re.compile("^Unassigned")).first.click()
     expect(page.locator("#ticket-results")).to_contain_text(ticket.reference)
     page.screenshot(path=artifacts / "list.png", full_page=True)

@@ -5,6 +5,7 @@ from tickets import mail_views, views
 app_name = "tickets"
 urlpatterns = [
     path("", views.ticket_list, name="ticket-list"),
+    path("nav/counts/", views.nav_counts, name="nav-counts"),
     path("t/<str:reference>/", views.ticket_detail, name="ticket-detail"),
     path("t/<str:reference>/reply/", views.ticket_reply, name="ticket-reply"),
     path("t/<str:reference>/note/", views.ticket_note, name="ticket-note"),

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from followups import services as followup_services
 from helpdesk.exceptions import DomainError
+from helpdesk.navigation import nav_badges_for
 from tickets import forms, selectors, services
 from tickets.mail.outbound import outbound_retry_now
 from tickets.models import Attachment, Message, Ticket
@@ -62,6 +63,14 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         "priorities": Ticket.Priority.choices,
     }
     return render(request, "tickets/ticket_list.html", context)
+
+
+@login_required
+@require_GET
+def nav_counts(request: HttpRequest) -> HttpResponse:
+    """The navigation's counts, swapped into their places by htmx."""
+    badges = nav_badges_for(user=request.user)
+    return render(request, "tickets/_nav_counts.html", {"badges": badges})
 
 
 # --- ticket page and its actions ---------------------------------------------

@@ -189,12 +189,12 @@ def test_bell_shows_the_unread_count_and_mark_all_read_clears_it(
     # given
     NotificationFactory.create_batch(3, recipient=agent, ticket=my_ticket)
     # when
-    page = client_agent.get(reverse("tickets:ticket-list")).content.decode()
+    counts = client_agent.get(reverse("tickets:nav-counts")).content.decode()
     client_agent.post(reverse("followups:notification-read"))
-    after = client_agent.get(reverse("tickets:ticket-list")).content.decode()
+    after = client_agent.get(reverse("tickets:nav-counts")).content.decode()
     # then
-    assert 'data-testid="bell-count">3<' in page
-    assert "bell-count" not in after
+    assert 'data-testid="nav-count-unread" hx-swap-oob="true">3<' in counts
+    assert 'data-testid="nav-count-unread" hx-swap-oob="true"></span>' in after
     assert not Notification.objects.filter(read_at__isnull=True).exists()
 
 

@@ -204,8 +204,9 @@ def test_managers_see_approvals_with_their_count_in_the_navigation(
 ):
     OfferFactory(case=case, created_by=agent, status=Offer.Status.PENDING)
     response = manager_client.get(reverse("tickets:ticket-list"))
+    counts = manager_client.get(reverse("tickets:nav-counts"))
     assert "Approvals" in response.text
-    assert 'data-testid="approval-count">1<' in response.text
+    assert 'data-testid="nav-count-approvals" hx-swap-oob="true">1<' in counts.text
     assert "Recovery log" in response.text
 
 

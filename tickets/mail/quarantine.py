@@ -36,6 +36,12 @@ class RawHead(Func):
         super().__init__(F("raw"))
 
 
+def may_see_quarantine(*, user: User, membership: Membership) -> bool:
+    """Whether the membership lets the user see its inbox's quarantine (the
+    rule `quarantine_inboxes_for_user` queries)."""
+    return user.is_staff or membership.role == Membership.Role.MANAGER
+
+
 def quarantine_inboxes_for_user(*, user: User) -> QuerySet[Inbox]:
     """Inboxes whose quarantine the user may see: those they manage; for
     staff, every inbox they are a member of."""

@@ -24,15 +24,13 @@ Kind = TicketEvent.Kind
 
 @register.inclusion_tag("tickets/_nav.html", takes_context=True)
 def agent_nav(context: template.Context) -> dict:
-    """Left navigation: ticket views and inboxes with (capped) counts of open
-    work, and the recovery, follow-up and mail entries the user may use."""
+    """Left navigation: ticket views, inboxes, and the recovery, follow-up
+    and mail entries the user may use. Their counts load separately."""
     request = context["request"]
-    user = request.user
     match = request.resolver_match
     on_list = bool(match and match.url_name == "ticket-list")
     current = selectors.TicketFilters.from_params(request.GET) if on_list else None
-    nav = navigation_for(user=user)
-    badges = nav.badges
+    nav = navigation_for(user=request.user)
     views = [
         ("mine", _("My tickets")),
         ("unassigned", _("Unassigned")),
@@ -40,14 +38,13 @@ def agent_nav(context: template.Context) -> dict:
     ]
     return {
         "request": request,
-        "user": user,
+        "user": request.user,
         "url_name": match.url_name if match else "",
         "view_name": match.view_name if match else "",
         "views": [
             {
                 "key": key,
                 "label": label,
-                "count": badges[key],
                 "active": bool(current and current.view == key and not current.inbox),
             }
             for key, label in views

@@ -1,5 +1,7 @@
 """The agent web interface: visibility, actions, errors, CSRF and query counts."""
 
+import re
+
 import pytest
 from django.core.files.base import ContentFile
 from django.db import connection
@@ -422,6 +424,66 @@ def test_list_runs_the_same_number_of_queries_for_5_and_25_tickets(
     many = _list_query_count(agent_client)
     # then
     assert many == few
+
+
+# --- navigation counts -------------------------------------------------------
+
+
+def _badges(client: Client) -> dict[str, str]:
+    """The counts the navigation swaps in, by entry."""
+    text = client.get(reverse("tickets:nav-counts")).content.decode()
+    found = re.findall(r'id="nav-count-([a-z_]+)".*?>(.*?)</span>', text)
+    return dict(found)
+
+
+def test_navigation_counts_open_work_of_the_users_inboxes_only(
+    agent_client, inbox, agent, foreign_ticket
+):
+    # given
+    TicketFactory.create_batch(2, inbox=inbox, assignee=agent)
+    TicketFactory(inbox=inbox)
+    TicketFactory(inbox=inbox, assignee=agent, status=Status.CLOSED)
+    # when
+    badges = _badges(agent_client)
+    # then: no manager or quarantine entries for an agent
+    assert badges == {
+        "mine": "2",
+        "unassigned": "1",
+        "all": "3",
+        "followups_due": "",
+        "promises_overdue": "",
+        "unread": "",
+    }
+
+
+def test_navigation_counts_stop_at_99(agent_client, inbox):
+    TicketFactory.create_batch(100, inbox=inbox)
+    assert _badges(agent_client)["unassigned"] == "99+"
+
+
+def test_navigation_counts_are_one_statement_whatever_the_entries(
+    client, inbox, django_assert_max_num_queries
+):
+    # given a manager and staff member, who sees every entry
+    manager = MembershipFactory(inbox=inbox, role="manager").user
+    manager.is_staff = True
+    manager.save()
+    client.force_login(manager)
+    # then: session, user, profile, memberships, counts
+    with django_assert_max_num_queries(5):
+        badges = _badges(client)
+    assert {"approvals", "quarantined"} <= badges.keys()
+
+
+def test_navigation_counts_need_a_login(client):
+    response = client.get(reverse("tickets:nav-counts"))
+    assert response.status_code == 302
+
+
+def test_pages_load_the_counts_when_shown_and_every_minute(agent_client):
+    page = agent_client.get(reverse("tickets:ticket-list")).content.decode()
+    assert f'hx-get="{reverse("tickets:nav-counts")}"' in page
+    assert 'hx-trigger="load, every 60s"' in page
 
 
 @pytest.fixture
