@@ -501,8 +501,9 @@ def routes_ready() -> bool:
 
 
 def measure_pages(*, long_reference: str, requests: int) -> dict[str, Any]:
-    """Time the four pages as agent00 (member of every inbox), then check that
-    queries per page do not depend on the page size or position."""
+    """Time the four pages and the navigation counts as agent00 (member of
+    every inbox), then check that queries per page do not depend on the page
+    size or position."""
     from django.contrib.auth import get_user_model
     from django.test import Client
     from django.urls import reverse
@@ -528,6 +529,8 @@ def measure_pages(*, long_reference: str, requests: int) -> dict[str, Any]:
         "mine_open": get(list_url, view="mine"),
         "ticket_page": get(detail_url),
         "api_list": get(api_url),
+        # Every page's navigation fetches its counts with this right after.
+        "nav_counts": get(reverse("tickets:nav-counts")),
     }
     results: dict[str, Any] = {}
     statements: dict[str, list[str]] = {}
@@ -566,6 +569,8 @@ def _rows(name: str, response: Any) -> int:
     """What the page showed: list rows, API results or thread messages."""
     if name == "api_list":
         return len(response.json()["results"])
+    if name == "nav_counts":
+        return response.content.count(b"hx-swap-oob")
     marker = b'class="msg msg-' if name == "ticket_page" else b'class="row-link"'
     return response.content.count(marker)
 
@@ -577,7 +582,7 @@ def target_ok(results: dict[str, Any]) -> bool:
 
     lists_ok = all(
         results[name]["p95_ms"] <= TARGET_LIST_P95_MS
-        for name in ("inbox_list", "mine_open", "ticket_page")
+        for name in ("inbox_list", "mine_open", "ticket_page", "nav_counts")
     )
     api_ok = results["api_list"]["p95_ms"] <= TARGET_API_P95_MS
     queries_ok = all(
