@@ -10,6 +10,7 @@ import zoneinfo
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import partial
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -477,6 +478,23 @@ def ticket_update(*, ticket: Ticket, actor: User, **changes) -> Ticket:
         changed.append(field)
     if changed:
         _touch(ticket, *changed)
+    return ticket
+
+
+# Marks "leave the assignee as it is", since None means "unassign".
+KEEP_ASSIGNEE = object()
+
+
+@transaction.atomic
+def ticket_edit(
+    *, ticket: Ticket, actor: User, assignee: Any = KEEP_ASSIGNEE, **changes
+) -> Ticket:
+    """One edit of several properties and the assignee, applied whole or not
+    at all: a refused assignment undoes the property changes."""
+    if changes:
+        ticket = ticket_update(ticket=ticket, actor=actor, **changes)
+    if assignee is not KEEP_ASSIGNEE:
+        ticket = ticket_assign(ticket=ticket, assignee=assignee, actor=actor)
     return ticket
 
 

@@ -7,7 +7,6 @@ helpdesk.api.exception_handler."""
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -388,16 +387,9 @@ class TicketDetailApi(Api):
         changes = dict(payload.validated_data)
         if "component_id" in changes:
             changes["component"] = changes.pop("component_id")
-        has_assignee = "assignee_id" in changes
-        assignee = changes.pop("assignee_id", None)
-        # One edit, one outcome: a refused assignment undoes the field changes.
-        with transaction.atomic():
-            if changes:
-                services.ticket_update(ticket=ticket, actor=request.user, **changes)
-            if has_assignee:
-                services.ticket_assign(
-                    ticket=ticket, assignee=assignee, actor=request.user
-                )
+        if "assignee_id" in changes:
+            changes["assignee"] = changes.pop("assignee_id")
+        services.ticket_edit(ticket=ticket, actor=request.user, **changes)
         ticket = selectors.ticket_get_for_user(user=request.user, reference=reference)
         return Response(TicketDetailOutputSerializer(ticket).data)
 

@@ -68,6 +68,25 @@ def test_auto_assign_is_round_robin_and_skips_away_and_capped_members(db):
     assert "round robin" in event.note
 
 
+def test_an_edit_with_a_refused_assignment_changes_nothing(db, agent, ticket):
+    # when one edit sets the priority and assigns an outsider
+    with pytest.raises(DomainError):
+        services.ticket_edit(
+            ticket=ticket, actor=agent, priority="urgent", assignee=UserFactory()
+        )
+    # then the priority stays and no event was written
+    ticket.refresh_from_db()
+    assert ticket.priority != "urgent"
+    assert not ticket.events.filter(kind="priority").exists()
+
+
+def test_an_edit_may_unassign(db, agent, ticket):
+    services.ticket_claim(ticket=ticket, actor=agent)
+    services.ticket_edit(ticket=ticket, actor=agent, assignee=None, tags=["vip"])
+    ticket.refresh_from_db()
+    assert (ticket.assignee, ticket.tags) == (None, ["vip"])
+
+
 def test_assign_only_to_members_of_the_inbox(db, agent, ticket):
     outsider = UserFactory()
     with pytest.raises(DomainError):
