@@ -218,8 +218,9 @@ def case_log_for_manager(
     )
 
 
-def log_agents(*, user: User) -> list:
-    """Members of the inboxes the user manages (for the log's agent filter)."""
+def members_of_managed_inboxes(*, user: User) -> list:
+    """Members of the inboxes the user manages, by name (the logs' filters by
+    agent or owner)."""
     memberships = (
         Membership.objects.filter(inbox_id__in=_managed_inbox_ids(user))
         .select_related("user")

@@ -438,7 +438,7 @@ def _log_context(request: HttpRequest) -> tuple[selectors.CaseFilters, dict]:
     form = forms.LogFilterForm(
         request.GET or None,
         inboxes=list(selectors.managed_inboxes(user=request.user)),
-        agents=selectors.log_agents(user=request.user),
+        agents=selectors.members_of_managed_inboxes(user=request.user),
     )
     return filters, {"form": form}
 

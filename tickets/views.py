@@ -5,7 +5,6 @@ a 500. Ticket actions answer htmx with fresh fragments, others with a redirect."
 from collections.abc import Callable
 from functools import wraps
 
-from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
@@ -16,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from followups import services as followup_services
-from helpdesk.exceptions import DomainError
+from helpdesk.actions import attempt
 from helpdesk.navigation import nav_badges_for
 from tickets import forms, selectors, services
 from tickets.mail.outbound import outbound_retry_now
@@ -126,26 +125,6 @@ def ticket_action(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
     return wrapper
 
 
-def _attempt(
-    request: HttpRequest,
-    form: django_forms.Form | None,
-    call: Callable[[], object],
-    success: str,
-) -> bool:
-    """Validate, run one service call, and report the outcome as a message."""
-    if form is not None and not form.is_valid():
-        for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
-        return False
-    try:
-        call()
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return False
-    messages.success(request, success)
-    return True
-
-
 def _respond(
     request: HttpRequest,
     ticket: Ticket,
@@ -171,7 +150,7 @@ def _respond(
 def ticket_reply(request: HttpRequest, ticket: Ticket) -> HttpResponse:
     """Send a reply by email and set the status chosen for afterwards."""
     form = forms.ReplyForm(request.POST, ticket=ticket)
-    ok = _attempt(
+    ok = attempt(
         request,
         form,
         lambda: followup_services.ticket_reply_with_update(
@@ -192,7 +171,7 @@ def ticket_reply(request: HttpRequest, ticket: Ticket) -> HttpResponse:
 def ticket_note(request: HttpRequest, ticket: Ticket) -> HttpResponse:
     """Add an internal note (never emailed)."""
     form = forms.NoteForm(request.POST)
-    ok = _attempt(
+    ok = attempt(
         request,
         form,
         lambda: services.ticket_add_note(
@@ -207,7 +186,7 @@ def ticket_note(request: HttpRequest, ticket: Ticket) -> HttpResponse:
 @ticket_action
 def ticket_claim(request: HttpRequest, ticket: Ticket) -> HttpResponse:
     """Assign the ticket to the current user."""
-    _attempt(
+    attempt(
         request,
         None,
         lambda: services.ticket_claim(ticket=ticket, actor=request.user),
@@ -221,7 +200,7 @@ def ticket_assign(request: HttpRequest, ticket: Ticket) -> HttpResponse:
     """Assign the ticket to a member of its inbox, or unassign it."""
     members = list(selectors.members_of_inbox(inbox=ticket.inbox))
     form = forms.AssignForm(request.POST, ticket=ticket, members=members)
-    _attempt(
+    attempt(
         request,
         form,
         lambda: services.ticket_assign(
@@ -236,7 +215,7 @@ def ticket_assign(request: HttpRequest, ticket: Ticket) -> HttpResponse:
 def ticket_status(request: HttpRequest, ticket: Ticket) -> HttpResponse:
     """Move the ticket to another status (the transition table decides)."""
     form = forms.StatusForm(request.POST, ticket=ticket)
-    _attempt(
+    attempt(
         request,
         form,
         lambda: services.ticket_transition(
@@ -251,7 +230,7 @@ def ticket_status(request: HttpRequest, ticket: Ticket) -> HttpResponse:
 def ticket_properties(request: HttpRequest, ticket: Ticket) -> HttpResponse:
     """Change priority, category, component and tags."""
     form = forms.PropertiesForm(request.POST, ticket=ticket)
-    _attempt(
+    attempt(
         request,
         form,
         lambda: services.ticket_update(
@@ -343,7 +322,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         "time_zone": current.time_zone if current else "Europe/Berlin",
     }
     form = forms.PreferencesForm(request.POST or None, initial=initial)
-    if request.method == "POST" and _attempt(
+    if request.method == "POST" and attempt(
         request,
         form,
         lambda: services.agent_profile_update(user=request.user, **form.cleaned_data),

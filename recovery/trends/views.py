@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from helpdesk.exceptions import DomainError
+from recovery import selectors as recovery_selectors
 from recovery import services as recovery_services
 from recovery.trends import charts, figures, forms, selectors, services
 from tickets import selectors as ticket_selectors
@@ -156,7 +157,7 @@ def _log_context(request: HttpRequest) -> tuple[selectors.PostMortemFilters, dic
     form = forms.PostMortemFilterForm(
         request.GET or None,
         inboxes=inboxes,
-        owners=selectors.log_owners(user=request.user),
+        owners=recovery_selectors.members_of_managed_inboxes(user=request.user),
     )
     return selectors.PostMortemFilters.from_params(request.GET), {"form": form}
 

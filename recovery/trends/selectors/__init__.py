@@ -39,7 +39,6 @@ from recovery.trends.selectors.money import AgentSpend, Compensation, compensati
 from recovery.trends.selectors.names import agent_names, component_names, short_name
 from recovery.trends.selectors.post_mortems import (
     PostMortemFilters,
-    log_owners,
     post_mortem_get_for_member,
     post_mortem_list_for_manager,
 )
@@ -86,7 +85,6 @@ __all__ = [
     "compensation",
     "component_names",
     "dashboard",
-    "log_owners",
     "managed_inboxes",
     "offset_segments",
     "period_facts",

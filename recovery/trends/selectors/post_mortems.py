@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 
 from recovery.models import PostMortem
 from recovery.trends.selectors.scope import User, managed_inbox_ids, managed_inboxes
-from tickets.models import Membership
 
 
 @dataclass(frozen=True)
@@ -78,16 +77,6 @@ def post_mortem_list_for_manager(
         "prevention_owner",
         "written_by",
     ).order_by("-created_at", "-id")
-
-
-def log_owners(*, user: User) -> list:
-    """Members of the inboxes the user manages (owner filter of the log)."""
-    memberships = (
-        Membership.objects.filter(inbox_id__in=managed_inbox_ids(user))
-        .select_related("user")
-        .order_by("user__first_name", "user__username")
-    )
-    return list({m.user_id: m.user for m in memberships}.values())
 
 
 def post_mortem_get_for_member(*, user: User, post_mortem_id: int) -> PostMortem:
