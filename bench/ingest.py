@@ -922,9 +922,9 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     sent = configure_sending(args.send)
     if args.without_promises:
         # Diagnostic only: shows the share of the follow-ups app's hook.
-        import followups.services
+        from followups.services import hooks
 
-        followups.services.ticket_acknowledged = lambda **kwargs: None
+        hooks.tickets_acknowledged = lambda acknowledged: []
     generator = Generator(
         seed=args.seed,
         count=args.count,

@@ -3,7 +3,8 @@
 `bulk_create` builds one placeholder per value and prepares each in Python;
 for a hundred wide rows that costs more than the database work. Here each
 column travels as one array and PostgreSQL unnests them, so a batch is one
-short statement whatever its size."""
+short statement whatever its size; a column with one value for every row
+travels as that one value."""
 
 import json
 from collections.abc import Sequence
@@ -12,6 +13,8 @@ from typing import Any
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection
 from django.db.models import Model
+
+from tickets.mail.rows import db_value
 
 
 def insert_rows(
@@ -26,7 +29,7 @@ def insert_rows(
     if not rows:
         return []
     quote = connection.ops.quote_name
-    columns, selects, params = [], [], []
+    columns, selects, constants, arrays, names, params = [], [], [], [], [], []
     for index, field in enumerate(
         f for f in model._meta.concrete_fields if not f.primary_key
     ):
@@ -35,37 +38,45 @@ def insert_rows(
                 row[field.attname] if field.attname in row else row.get(field.name)
                 for row in rows
             ]
-            values = [
-                v.pk if isinstance(v, Model) else field.get_db_prep_save(v, connection)
-                for v in values
-            ]
+            convert = db_value(field)
+            values = [v.pk if isinstance(v, Model) else convert(v) for v in values]
         else:
             default = field.get_db_prep_save(field.get_default(), connection)
             values = [default] * len(rows)
+        columns.append(quote(field.column))
+        first = values[0]
+        if all(v is first or v == first for v in values):
+            # The same in every row: one parameter rather than an array.
+            constants.append(first)
+            selects.append(f"%s::{field.db_type(connection)}")
+            continue
         name = f"c{index}"
+        names.append(name)
         if isinstance(field, ArrayField):
             # A 2-D array would unnest into scalars: ship each list as JSON.
             base = field.base_field.db_type(connection)
             params.append([None if v is None else json.dumps(v) for v in values])
-            array_type = "jsonb[]"
+            arrays.append("%s::jsonb[]")
             selects.append(
                 f"CASE WHEN v.{name} IS NULL THEN NULL ELSE ARRAY(SELECT "
                 f"jsonb_array_elements_text(v.{name}))::{base}[] END"
             )
         else:
             params.append(values)
-            array_type = f"{field.db_type(connection)}[]"
+            arrays.append(f"%s::{field.db_type(connection)}[]")
             selects.append(f"v.{name}")
-        columns.append((quote(field.column), name, array_type))
-    table = quote(model._meta.db_table)
-    arrays = ", ".join(f"%s::{array_type}" for _col, _name, array_type in columns)
-    names = ", ".join(name for _col, name, _type in columns)
+    if arrays:
+        source = (
+            f"unnest({', '.join(arrays)}) WITH ORDINALITY AS v({', '.join(names)}, "
+            "ordinal)"
+        )
+    else:
+        source, params = "generate_series(1, %s) AS v(ordinal)", [len(rows)]
     sql = (
-        f"INSERT INTO {table} ({', '.join(col for col, _n, _t in columns)}) "  # noqa: S608 - identifiers from model metadata
-        f"SELECT {', '.join(selects)} FROM unnest({arrays}) "
-        f"WITH ORDINALITY AS v({names}, ordinal) ORDER BY v.ordinal "
+        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(columns)}) "  # noqa: S608 - identifiers from model metadata
+        f"SELECT {', '.join(selects)} FROM {source} ORDER BY v.ordinal "
         f"RETURNING {quote(returning)}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [*constants, *params])
         return [row[0] for row in cursor.fetchall()]

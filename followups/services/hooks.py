@@ -1,6 +1,7 @@
 """Entry points other apps call when something happens to a ticket or a
 recovery case. Each runs inside the caller's transaction."""
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from django.db import transaction
@@ -13,6 +14,7 @@ from followups.services.promises import (
     promise_create,
     promise_record_first_response,
     promises_keep_on_reply,
+    promises_record_first_response,
 )
 from followups.services.schedule import (
     followup_schedule_update,
@@ -50,6 +52,14 @@ def ticket_acknowledged(
     """The acknowledgement told the customer when they hear from us: that is
     a first-response promise."""
     return promise_record_first_response(ticket=ticket, due_at=due_at, message=message)
+
+
+def tickets_acknowledged(
+    acknowledged: Sequence[tuple[Ticket, Message, datetime]],
+) -> list[Promise | None]:
+    """ticket_acknowledged for a batch of (ticket, acknowledgement, due time):
+    the same promises, written a few statements per batch."""
+    return promises_record_first_response(acknowledged)
 
 
 def case_resolved(

@@ -2,6 +2,7 @@
 scan that marks them at risk and broken."""
 
 import contextvars
+from collections.abc import Sequence
 from datetime import datetime
 
 from django.db import transaction
@@ -9,7 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from followups import mail
-from followups.models import Notification, Promise
+from followups.bulk import insert_rows
+from followups.models import InboxFollowupSettings, Notification, Promise, PromiseEvent
 from followups.services._base import (
     User,
     lock_promise,
@@ -94,31 +96,142 @@ def promise_record_first_response(
     ).first()
     if existing:
         return existing
-    language = mail.customer_language(ticket)
-    what = {"de": "Persönliche Antwort"}.get(language, "Personal answer")
     now = timezone.now()
     due_at = mail.quarter_ceil(due_at)
     promise = Promise.objects.create(
-        ticket=ticket,
-        kind=Promise.Kind.FIRST_RESPONSE,
-        what=what,
-        to_whom=ticket.customer.name or ticket.customer.email,
-        due_at=due_at,
-        original_due_at=due_at,
+        **_first_response_fields(ticket=ticket, due_at=due_at, message=message),
         warn_at=warn_at_for(
             ticket=ticket,
             kind=Promise.Kind.FIRST_RESPONSE,
             due_at=due_at,
             created_at=now,
         ),
-        source_message=message,
         created_at=now,
         state_changed_at=now,
     )
     promise.events.create(
-        to_state=State.OPEN, due_at=due_at, note=_("Automatic acknowledgement")
+        to_state=State.OPEN, due_at=due_at, note=_first_response_note()
     )
     return promise
+
+
+def promises_record_first_response(
+    acknowledged: Sequence[tuple[Ticket, Message | None, datetime]],
+) -> list[Promise | None]:
+    """promise_record_first_response for many (ticket, message, due time) at
+    once, with the same rows: the inboxes' settings in one query, one check
+    for running promises, one insert for the promises and one for their
+    events. Returns the promise of each entry (None where the time passed)."""
+    checked = timezone.now()
+    pending = [entry for entry in acknowledged if entry[2] > checked]
+    running = _running_first_responses({ticket.pk for ticket, _m, _d in pending})
+    configs = _settings_by_inbox({ticket.inbox_id for ticket, _m, _d in pending})
+    now = timezone.now()
+    new: dict[int, Promise] = {}
+    for ticket, message, due_at in pending:
+        if ticket.pk in running or ticket.pk in new:
+            continue
+        due_at = mail.quarter_ceil(due_at)
+        new[ticket.pk] = Promise(
+            **_first_response_fields(ticket=ticket, due_at=due_at, message=message),
+            warn_at=warn_at_for(
+                ticket=ticket,
+                kind=Promise.Kind.FIRST_RESPONSE,
+                due_at=due_at,
+                created_at=now,
+                config=configs[ticket.inbox_id],
+            ),
+            created_at=now,
+            state_changed_at=now,
+        )
+    if new:
+        _insert_with_events(list(new.values()))
+    found = {**running, **new}
+    return [
+        found[ticket.pk] if due_at > checked else None
+        for ticket, _message, due_at in acknowledged
+    ]
+
+
+def _first_response_fields(
+    *, ticket: Ticket, due_at: datetime, message: Message | None
+) -> dict:
+    """What an acknowledgement's promise says, to whom, and when it is due."""
+    what = {"de": "Persönliche Antwort"}.get(
+        mail.customer_language(ticket), "Personal answer"
+    )
+    return {
+        "ticket": ticket,
+        "kind": Promise.Kind.FIRST_RESPONSE,
+        "what": what,
+        "to_whom": ticket.customer.name or ticket.customer.email,
+        "due_at": due_at,
+        "original_due_at": due_at,
+        "source_message": message,
+    }
+
+
+def _first_response_note() -> str:
+    return _("Automatic acknowledgement")
+
+
+def _running_first_responses(ticket_ids: set[int]) -> dict[int, Promise]:
+    """The running first-response promise of each ticket that has one."""
+    if not ticket_ids:
+        return {}
+    running: dict[int, Promise] = {}
+    for promise in Promise.objects.filter(
+        ticket_id__in=ticket_ids,
+        kind=Promise.Kind.FIRST_RESPONSE,
+        state__in=Promise.ACTIVE_STATES,
+    ).order_by("due_at", "id"):
+        running.setdefault(promise.ticket_id, promise)
+    return running
+
+
+def _settings_by_inbox(inbox_ids: set[int]) -> dict[int, InboxFollowupSettings]:
+    """Each inbox's follow-up settings (inbox_settings for many inboxes)."""
+    if not inbox_ids:
+        return {}
+    found = {
+        config.inbox_id: config
+        for config in InboxFollowupSettings.objects.filter(inbox_id__in=inbox_ids)
+    }
+    return {
+        inbox_id: found.get(inbox_id) or InboxFollowupSettings(inbox_id=inbox_id)
+        for inbox_id in inbox_ids
+    }
+
+
+# Both or neither. No savepoint (two more round trips): a failed insert
+# leaves the caller's transaction to be rolled back anyway.
+@transaction.atomic(savepoint=False)
+def _insert_with_events(promises: list[Promise]) -> None:
+    """Insert new first-response promises and the opening event of each."""
+    columns = [f.attname for f in Promise._meta.concrete_fields if not f.primary_key]
+    rows = [{name: getattr(p, name) for name in columns} for p in promises]
+    ids = insert_rows(Promise, rows)
+    for promise, pk in zip(promises, ids, strict=True):
+        promise.pk = pk
+        promise._state.adding = False
+    note, created_at = _first_response_note(), timezone.now()
+    insert_rows(
+        PromiseEvent,
+        [
+            {
+                "promise_id": promise.pk,
+                "from_state": "",
+                "to_state": State.OPEN,
+                "previous_due_at": None,
+                "due_at": promise.due_at,
+                "actor_id": None,
+                "note": note,
+                "message_id": None,
+                "created_at": created_at,
+            }
+            for promise in promises
+        ],
+    )
 
 
 @transaction.atomic

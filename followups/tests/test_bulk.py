@@ -45,3 +45,33 @@ def test_insert_rows_keeps_order_arrays_and_defaults():
 
 def test_insert_rows_with_nothing_does_nothing():
     assert insert_rows(Message, []) == []
+
+
+def test_insert_rows_sends_a_column_the_same_in_every_row_once(
+    django_assert_num_queries,
+):
+    # given: rows alike in all but one column, and rows alike in every column
+    ticket = TicketFactory()
+    now = timezone.now()
+    alike = {
+        "ticket_id": ticket.pk,
+        "kind": Message.Kind.REPLY,
+        "to_addresses": ["same@example.com"],
+        "body_text": "Same",
+        "created_at": now,
+    }
+    varied = [{**alike, "message_id": f"<v{i}@amends.example>"} for i in range(3)]
+    # when
+    with django_assert_num_queries(2):
+        varied_ids = insert_rows(Message, varied)
+        same_ids = insert_rows(Message, [alike, alike])
+    # then
+    stored = Message.objects.in_bulk([*varied_ids, *same_ids])
+    assert [stored[pk].message_id for pk in varied_ids] == [
+        r["message_id"] for r in varied
+    ]
+    assert len(set(same_ids)) == 2
+    for pk in [*varied_ids, *same_ids]:
+        assert stored[pk].to_addresses == ["same@example.com"]
+        assert stored[pk].created_at == now
+        assert stored[pk].body_text == "Same"

@@ -21,6 +21,7 @@ from tickets.models import Customer, Message, OutboundEmail, Ticket, TicketEvent
 MAX_PER_SENDER_PER_HOUR = 3
 
 _WORD = re.compile(r"[a-zäöüß']+")
+_UMLAUTS = frozenset("äöüß")
 _GERMAN = frozenset(
     {
         "und", "der", "die", "das", "nicht", "ich", "ist", "mit", "sie", "ein", "eine",
@@ -65,7 +66,7 @@ def looks_german(text: str) -> bool:
     """More German than English function words (umlauts count too); asked
     twice of a new ticket's text (customer, acknowledgement), read once."""
     words = _WORD.findall(text[:5000].lower())
-    german = sum(w in _GERMAN or any(c in w for c in "äöüß") for w in words)
+    german = sum(w in _GERMAN or not _UMLAUTS.isdisjoint(w) for w in words)
     english = sum(w in _ENGLISH for w in words)
     return german > english
 
@@ -198,12 +199,12 @@ def acknowledgement_note() -> str:
 
 def acknowledgements_stored(acknowledged: list[tuple[Ticket, Message]]) -> None:
     """What follows stored acknowledgements (the intake passes a whole batch):
-    the promise each one made."""
-    from followups.services import ticket_acknowledged
+    the promise each one made, recorded for the batch at once."""
+    from followups.services.hooks import tickets_acknowledged
 
-    for ticket, message in acknowledged:
-        ticket_acknowledged(
-            ticket=ticket,
-            message=message,
-            due_at=ticket.created_at + ticket.inbox.expected_first_response,
-        )
+    tickets_acknowledged(
+        [
+            (ticket, message, ticket.created_at + ticket.inbox.expected_first_response)
+            for ticket, message in acknowledged
+        ]
+    )
