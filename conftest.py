@@ -1,6 +1,7 @@
 """Shared fixtures: a few named actors built from the factories."""
 
 import pytest
+from django.core.cache import caches
 from django.test import override_settings
 from django.utils import translation
 
@@ -31,6 +32,8 @@ def _fast_settings(settings, tmp_path):
     settings.SECURE_SSL_REDIRECT = False
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False
+    # Rendered messages are cached per process; each test starts without them.
+    caches["fragments"].clear()
 
 
 @pytest.fixture

@@ -391,6 +391,61 @@ def test_failed_reply_shows_the_error_and_retry_queues_it_again(
     assert len(callbacks) == 1
 
 
+def test_thread_shows_a_delivery_that_changed_since_the_last_view(agent_client, ticket):
+    # given a reply seen while queued
+    reply = MessageFactory(ticket=ticket, kind=Message.Kind.REPLY)
+    outbound = OutboundEmail.objects.create(message=reply)
+    assert "Queued" in agent_client.get(detail_url(ticket)).text
+    # when it is sent, then fails
+    outbound.status = OutboundEmail.Status.SENT
+    outbound.save()
+    sent_page = agent_client.get(detail_url(ticket)).text
+    outbound.status = OutboundEmail.Status.FAILED
+    outbound.last_error = "550 mailbox full"
+    outbound.save()
+    failed_page = agent_client.get(detail_url(ticket)).text
+    # then each view shows the state of the moment
+    assert "Sent" in sent_page
+    assert "Queued" not in sent_page
+    assert "550 mailbox full" in failed_page
+
+
+def test_thread_is_in_the_language_of_each_reader(client, inbox, ticket):
+    # given an English and a German member, and a note in the thread
+    MessageFactory(ticket=ticket, kind=Message.Kind.NOTE, body_text="Call back")
+    english = MembershipFactory(inbox=inbox).user
+    german = MembershipFactory(inbox=inbox).user
+    AgentProfile.objects.update_or_create(user=german, defaults={"language": "de"})
+    # when both open the ticket, one after the other
+    client.force_login(english)
+    english_page = client.get(detail_url(ticket)).text
+    client.force_login(german)
+    german_page = client.get(detail_url(ticket)).text
+    # then
+    assert "Internal note" in english_page
+    assert "Interne Notiz" in german_page
+
+
+def test_retry_form_carries_the_readers_own_csrf_token(inbox, ticket):
+    # given a failed reply that one member has already looked at
+    reply = MessageFactory(ticket=ticket, kind=Message.Kind.REPLY)
+    OutboundEmail.objects.create(
+        message=reply, status=OutboundEmail.Status.FAILED, last_error="refused"
+    )
+    first = Client()
+    first.force_login(MembershipFactory(inbox=inbox).user)
+    first.get(detail_url(ticket))
+    # when another member retries from their own page
+    second = Client(enforce_csrf_checks=True)
+    second.force_login(MembershipFactory(inbox=inbox).user)
+    page = second.get(detail_url(ticket)).text
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    url = reverse("tickets:message-retry", args=[ticket.reference, reply.pk])
+    response = second.post(url, {"csrfmiddlewaretoken": token})
+    # then the token on the page is theirs and is accepted
+    assert response.status_code in (200, 302)
+
+
 def test_post_without_csrf_token_is_rejected(agent, ticket):
     # given
     client = Client(enforce_csrf_checks=True)
