@@ -584,12 +584,6 @@ def outbound_send_on_commit(outbound: OutboundEmail) -> None:
     )
 
 
-# Old private names, still used by tickets/mail/acknowledge.py and
-# tickets/mail/batch.py.
-_reply_subject = reply_subject
-_enqueue_send = outbound_send_on_commit
-
-
 @transaction.atomic
 def ticket_add_note(*, ticket: Ticket, actor: User, body_text: str) -> Message:
     """Add an internal note; never sent to the customer."""

@@ -147,7 +147,7 @@ def ticket_acknowledge(*, ticket: Ticket, first_message: Message) -> Message | N
         to_value=message.pk,
         note=acknowledgement_note(),
     )
-    services._enqueue_send(outbound)
+    services.outbound_send_on_commit(outbound)
     acknowledgements_stored([(ticket, message)])
     return message
 
@@ -184,7 +184,7 @@ def acknowledgement(
         is_auto=True,
         from_address=inbox.email_address,
         to_addresses=[customer.email],
-        subject=services._reply_subject(ticket),
+        subject=services.reply_subject(ticket),
         body_text=body,
         message_id=services.new_message_id(),
         in_reply_to=first_message.message_id,

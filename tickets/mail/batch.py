@@ -565,7 +565,7 @@ class Batch:
         self.events.clear()
         self._write_changes()
         for _ticket, _message, outbound in self.acknowledged:
-            services._enqueue_send(outbound)
+            services.outbound_send_on_commit(outbound)
         if self.acknowledged:
             acknowledge.acknowledgements_stored(
                 [(ticket, message) for ticket, message, _outbound in self.acknowledged]
