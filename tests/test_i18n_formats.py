@@ -15,6 +15,8 @@ from django.utils.formats import date_format
 from followups.models import FollowUp
 from followups.tests.factories import FollowUpFactory
 from helpdesk.formats import PROJECT_FORMATS
+from recovery.trends import spikes
+from recovery.trends.charts.svg import heatmap
 from tickets.models import AgentProfile, Ticket
 from tickets.tests.factories import MessageFactory, TicketFactory
 
@@ -141,3 +143,26 @@ def test_follow_up_due_times_follow_the_agents_language(
     # then
     assert response.status_code == 200
     assert expected in response.text
+
+
+def test_trend_rates_use_the_readers_decimal_mark():
+    with translation.override("de"):
+        assert spikes.per_week(6.15) == "6,2"
+        assert spikes.about(0.44) == "0,4"
+    with translation.override("en"):
+        assert spikes.per_week(6.15) == "6.2"
+
+
+def test_heatmap_tooltips_agree_with_their_count():
+    chart = heatmap(
+        chart_id="c",
+        title="t",
+        desc="d",
+        values=[[1, 2]],
+        row_labels=["Mon"],
+        col_labels=["9", "10"],
+        x_label="h",
+        cell_label=lambda n: "%(row)s %(col)s: %(n)d case" + ("" if n == 1 else "s"),
+    )
+    assert "Mon 9: 1 case<" in str(chart.svg)
+    assert "Mon 10: 2 cases<" in str(chart.svg)

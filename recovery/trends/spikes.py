@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from django.utils.dates import WEEKDAYS
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -362,11 +363,11 @@ def about(value: float) -> str:
     """A count for reading: "3", "12", or "0.4" below one and a half."""
     if value >= 1.5:
         return str(round(value))
-    return f"{value:.1f}"
+    return number_format(round(value, 1), 1)
 
 
 def per_week(value: float) -> str:
-    return f"{value:.1f}"
+    return number_format(round(value, 1), 1)
 
 
 def slot_label(weekday: int, hour: int) -> str:

@@ -4,6 +4,7 @@
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from recovery.trends.charts.svg import (
     Bar,
@@ -18,6 +19,20 @@ from recovery.trends.charts.svg import (
 )
 from recovery.trends.figures import Figures, spike_cells, weekday_names
 from recovery.trends.selectors import Dashboard
+
+
+def _cases_label(n: int) -> str:
+    return ngettext(
+        "%(row)s, %(col)s h: %(n)d case", "%(row)s, %(col)s h: %(n)d cases", n
+    )
+
+
+def _complaints_label(n: int) -> str:
+    return ngettext(
+        "%(row)s, %(col)s h: %(n)d complaint",
+        "%(row)s, %(col)s h: %(n)d complaints",
+        n,
+    )
 
 
 def _hours_label(value: float | None) -> str:
@@ -44,7 +59,8 @@ def dashboard_charts(fig: Figures) -> dict[str, object]:
                 "kind": e.get_kind_display(),
                 "component": f", {e.component.name}" if e.component else "",
                 "when": date_format(
-                    timezone.localtime(e.happened_at, board.scope.zone), "j M Y, H:i"
+                    timezone.localtime(e.happened_at, board.scope.zone),
+                    "DATETIME_FORMAT",
                 ),
             },
         )
@@ -64,7 +80,7 @@ def dashboard_charts(fig: Figures) -> dict[str, object]:
             row_labels=days,
             col_labels=hours,
             x_label=_("Hour of the day (inbox time)"),
-            cell_label=_("%(row)s, %(col)s h: %(n)d cases"),
+            cell_label=_cases_label,
             highlights=[Highlight(d, h, s) for d, h, s in cells["cases"]],
         ),
         "complaints_heatmap": heatmap(
@@ -79,7 +95,7 @@ def dashboard_charts(fig: Figures) -> dict[str, object]:
             row_labels=days,
             col_labels=hours,
             x_label=_("Hour of the day (inbox time)"),
-            cell_label=_("%(row)s, %(col)s h: %(n)d complaints"),
+            cell_label=_complaints_label,
             highlights=[Highlight(d, h, s) for d, h, s in cells["complaints"]],
         ),
     }
@@ -114,7 +130,7 @@ def dashboard_charts(fig: Figures) -> dict[str, object]:
         row_labels=[a.name for a in fig.agents] or ["—"],
         col_labels=hours,
         x_label=_("Hour of the day (inbox time)"),
-        cell_label=_("%(row)s, %(col)s h: %(n)d cases"),
+        cell_label=_cases_label,
         highlights=[
             Highlight(
                 next(i for i, a in enumerate(fig.agents) if a.agent_id == s.agent_id),

@@ -9,7 +9,7 @@ and the heatmap uses one hue from light to dark with the count written in
 each cell."""
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -114,12 +114,12 @@ def heatmap(
     row_labels: Sequence[str],
     col_labels: Sequence[str],
     x_label: str,
-    cell_label: str,
+    cell_label: Callable[[int], str],
     highlights: Sequence[Highlight] = (),
 ) -> Chart:
-    """A grid of counts, darker for more; `cell_label` is formatted with
-    row, col and n for each cell's tooltip. Highlighted cells get a thick
-    outline in a second colour."""
+    """A grid of counts, darker for more; `cell_label(n)` gives the format of
+    a cell's tooltip (with row, col and n), so it can agree with n.
+    Highlighted cells get a thick outline in a second colour."""
     left = 8 + 7 * max((len(r) for r in row_labels), default=4)
     top, cell_w, cell_h = 22, 26, 22
     width = left + cell_w * len(col_labels) + 8
@@ -136,7 +136,7 @@ def heatmap(
         for c, n in enumerate(values[r]):
             x = left + c * cell_w
             shade = 0 if n == 0 or peak == 0 else 1 + int(5.999 * n / peak)
-            tip = cell_label % {"row": label, "col": col_labels[c], "n": n}
+            tip = cell_label(n) % {"row": label, "col": col_labels[c], "n": n}
             body.append(
                 f'<rect x="{x}" y="{y}" width="{cell_w - 2}" height="{cell_h - 2}" '
                 f'rx="2" fill="{HEAT[shade]}"><title>{escape(tip)}</title></rect>'
@@ -271,7 +271,7 @@ def line_chart(
     def y_of(value: float) -> float:
         return top + plot_h - plot_h * value / peak
 
-    week_names = [date_format(week, "j M Y") for week in weeks]
+    week_names = [date_format(week, "DATE_FORMAT") for week in weeks]
     body = []
     for k in range(5):
         value = peak * k / 4
@@ -288,7 +288,7 @@ def line_chart(
                 _text(
                     x_of_week(i),
                     top + plot_h + 16,
-                    date_format(week, "j M"),
+                    date_format(week, "MONTH_DAY_FORMAT"),
                     anchor="middle",
                 )
             )

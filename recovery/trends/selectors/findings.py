@@ -86,7 +86,7 @@ def spike_report(
             )
             for w in windows
         },
-        format_date=lambda d: date_format(timezone.localtime(d, zone), "j M Y"),
+        format_date=lambda d: date_format(timezone.localtime(d, zone), "DATE_FORMAT"),
     )
     return SpikeReport(
         spikes=found,
