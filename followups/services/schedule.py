@@ -17,6 +17,7 @@ from followups.services._base import (
     set_followup_state,
 )
 from helpdesk.exceptions import DomainError
+from helpdesk.notes import system_note
 from tickets.models import Customer, Membership, Ticket
 
 State = FollowUp.State
@@ -150,7 +151,7 @@ def followups_cancel_after_reopen(*, ticket: Ticket, actor: User | None) -> int:
         .order_by("pk")
     )
     for followup in pending:
-        _cancel(followup, actor=actor, note=_("The ticket was reopened."))
+        _cancel(followup, actor=actor, note=system_note("ticket_reopened"))
     return len(pending)
 
 
@@ -170,7 +171,7 @@ def followup_schedule_update(
         .first()
     )
     if running is not None:
-        _cancel(running, actor=actor, note=_("A new update time was announced."))
+        _cancel(running, actor=actor, note=system_note("new_update_time"))
     lead = inbox_settings(ticket.inbox_id).update_reminder_lead
     due_at = max(update_by - lead, timezone.now())
     return followup_schedule(
@@ -197,7 +198,9 @@ def followups_done_on_reply(*, ticket: Ticket, actor: User | None) -> int:
     for followup in running:
         followup.outcome = _("Answered the customer.")
         followup.save(update_fields=["outcome"])
-        set_followup_state(followup, to=State.DONE, actor=actor, note=followup.outcome)
+        set_followup_state(
+            followup, to=State.DONE, actor=actor, note=system_note("answered_customer")
+        )
     return len(running)
 
 
@@ -220,13 +223,15 @@ def followup_snooze(*, followup: FollowUp, actor: User, until: datetime) -> Foll
             previous_due_at=followup.due_at,
             due_at=until,
             actor=actor,
-            note=_("Snoozed."),
+            **system_note("snoozed"),
         )
         followup.due_at, followup.claimed_at = until, None
         followup.snooze_count += 1
         followup.save(update_fields=["due_at", "claimed_at", "snooze_count"])
         return followup
-    set_followup_state(followup, to=to, actor=actor, note=_("Snoozed."), due_at=until)
+    set_followup_state(
+        followup, to=to, actor=actor, note=system_note("snoozed"), due_at=until
+    )
     followup.snooze_count += 1
     followup.save(update_fields=["snooze_count"])
     return followup
@@ -262,7 +267,7 @@ def followup_complete(
     return followup
 
 
-def _cancel(followup: FollowUp, *, actor: User | None, note: str) -> None:
+def _cancel(followup: FollowUp, *, actor: User | None, note: str | dict) -> None:
     set_followup_state(followup, to=State.CANCELLED, actor=actor, note=note)
     # A survey link of a cancelled check stops working.
     followup.link_nonce = FollowUp._meta.get_field("link_nonce").get_default()
