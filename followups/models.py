@@ -288,6 +288,9 @@ class FollowUp(models.Model):
     )
     due_at = models.DateTimeField(_("due"))
     note = models.CharField(_("what to do"), max_length=500, blank=True)
+    # A system sentence shown in the reader's language (helpdesk.notes).
+    note_code = models.CharField(max_length=64, blank=True)
+    note_params = models.JSONField(default=dict, blank=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -363,6 +366,11 @@ class FollowUp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.ticket_id} ({self.state})"
+
+    @property
+    def note_text(self) -> str:
+        """What to do, in the reader's language."""
+        return render_event_note(self)
 
     @property
     def is_active(self) -> bool:

@@ -79,12 +79,16 @@ NOTES: dict[str, Sentence] = {
         {"option": choice("recovery.ChoiceRequest.Option")},
     ),
     "escalated_to": Sentence(_("To %(target)s")),
+    "prevention_overdue": Sentence(
+        _("Prevention action overdue since %(date)s"), {"date": DATE}
+    ),
     # followups
     "late_by": Sentence(_("Late by %(late)s."), {"late": DURATION}),
     "sent_by_email": Sentence(_("Sent by email.")),
     "ticket_reopened": Sentence(_("The ticket was reopened.")),
     "new_update_time": Sentence(_("A new update time was announced.")),
     "answered_customer": Sentence(_("Answered the customer.")),
+    "update_by": Sentence(_("Update the customer by %(when)s."), {"when": DATETIME}),
     "snoozed": Sentence(_("Snoozed.")),
     "details_corrected": Sentence(_("Details corrected.")),
     "delay_notice_sent": Sentence(_("Delay notice sent.")),
@@ -146,7 +150,8 @@ def render_note(code: str, params: dict | None, fallback: str = "") -> str:
 
 
 def render_event_note(event: object) -> str:
-    """What an event's history line says: its sentence, then the person's text."""
+    """What an event's (or follow-up's) note says: its sentence, then the
+    person's text."""
     text = event.note or ""
     if not event.note_code:
         return text
@@ -169,8 +174,12 @@ def _shown(kind: str, value: object) -> object:
             return value
         return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
     if kind == DATE:
+        # A moment is the reader's local date; a plain date stays as it is.
         moment = parse_datetime(str(value))
-        day = timezone.localdate(moment) if moment else parse_date(str(value))
+        if moment is not None and timezone.is_aware(moment):
+            day = timezone.localdate(moment)
+        else:
+            day = parse_date(str(value)[:10])
         return formats.date_format(day, "DATE_FORMAT") if day else value
     if kind == DURATION:
         return duration_words(timedelta(seconds=int(value)))

@@ -17,7 +17,7 @@ from followups.services._base import (
     set_followup_state,
 )
 from helpdesk.exceptions import DomainError
-from helpdesk.notes import system_note
+from helpdesk.notes import note_fields, system_note
 from tickets.models import Customer, Membership, Ticket
 
 State = FollowUp.State
@@ -52,7 +52,7 @@ def followup_schedule(
     owner: User | None = None,
     channel: str | None = None,
     case_id: int | None = None,
-    note: str = "",
+    note: str | dict = "",
 ) -> FollowUp:
     """Schedule a follow-up; the owner defaults to the assignee and the
     channel to the customer's preferred one. A ticket has one running
@@ -63,7 +63,9 @@ def followup_schedule(
         raise DomainError(_("Unknown channel “%(channel)s”.") % {"channel": channel})
     if timezone.is_naive(due_at):
         raise DomainError(_("The due time needs a time zone."))
-    if kind == Kind.CUSTOM and not (note or "").strip():
+    note = note_fields(note)
+    text = note["note"].strip()[:500]
+    if kind == Kind.CUSTOM and not (text or note["note_code"]):
         raise DomainError(_("Say what is to be done."))
     _check_owner(ticket, owner)
     followup = FollowUp(
@@ -73,7 +75,9 @@ def followup_schedule(
         owner=owner if owner is not None else ticket.assignee,
         channel=channel or channel_for(ticket.customer),
         case_id=case_id,
-        note=(note or "").strip()[:500],
+        note=text,
+        note_code=note["note_code"],
+        note_params=note["note_params"],
         created_by=actor,
     )
     try:
@@ -180,8 +184,7 @@ def followup_schedule_update(
         due_at=due_at,
         actor=actor,
         owner=actor if ticket.assignee_id is None else None,
-        note=_("Update the customer by %(when)s.")
-        % {"when": timezone.localtime(update_by).strftime("%Y-%m-%d %H:%M %Z")},
+        note=system_note("update_by", when=update_by),
     )
 
 

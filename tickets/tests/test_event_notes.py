@@ -164,3 +164,20 @@ def test_a_promise_broken_by_the_sweep_reads_in_each_agents_language(client, inb
     assert english_history[-1]["note"] == (
         "The due time passed without the promise being kept."
     )
+
+
+def test_the_update_time_of_a_follow_up_shows_in_the_readers_time_zone(agent, inbox):
+    # given an agent announces an update by 3 Dec 2026, 23:30 UTC
+    from followups import services as followup_services
+
+    ticket = TicketFactory(inbox=inbox, assignee=agent)
+    followup = followup_services.followup_schedule_update(
+        ticket=ticket, actor=agent, update_by=datetime(2026, 12, 3, 23, 30, tzinfo=UTC)
+    )
+    followup.refresh_from_db()
+    assert (followup.note, followup.note_code) == ("", "update_by")
+    # then each reader sees it in their own zone
+    with translation.override("de"), timezone.override("Europe/Vienna"):
+        assert followup.note_text == "Kunden bis 4. Dez. 2026, 00:30 informieren."
+    with translation.override("en"), timezone.override("UTC"):
+        assert followup.note_text == "Update the customer by 3 Dec 2026, 23:30."
