@@ -25,6 +25,7 @@ from followups.models import (
     SatisfactionAnswer,
 )
 from followups.services._base import stamp, warn_at_for
+from helpdesk.notes import note_fields, system_note
 from tickets.models import Ticket
 
 P = Promise.State
@@ -134,7 +135,7 @@ def _settle(
     state: str,
     at: datetime,
     actor: AbstractBaseUser | None = None,
-    note: str = "",
+    note: str | dict = "",
 ) -> None:
     events.append(
         PromiseEvent(
@@ -142,8 +143,8 @@ def _settle(
             from_state=promise.state,
             to_state=state,
             actor=actor,
-            note=note,
             created_at=at,
+            **note_fields(note),
         )
     )
     promise.state, promise.state_changed_at = state, at
@@ -182,13 +183,13 @@ def _first_response_promises(rows: list[Ticket], now: datetime) -> int:
             promise=p,
             to_state=P.OPEN,
             due_at=p.due_at,
-            note="Automatic acknowledgement",
             created_at=p.created_at,
+            **system_note("auto_acknowledged"),
         )
         for p in promises
     ]
     for promise, state, at, actor in plans:
-        note = "Answered the customer." if state == P.KEPT else ""
+        note = system_note("answered_customer") if state == P.KEPT else ""
         _settle(promise, events, state=state, at=at, actor=actor, note=note)
     Promise.objects.bulk_update(
         [p for p, *_rest in plans],
@@ -344,10 +345,11 @@ def _history(followup: FollowUp, now: datetime) -> list[FollowUpEvent]:
     history = [move("", F.SCHEDULED, followup.created_at, due_at=followup.due_at)]
     if followup.state in (F.DUE, F.DONE):
         late = followup.late_by
-        note = f"Late by {late}." if late else ""
-        history.append(move(F.SCHEDULED, F.DUE, followup.fired_at, note=note))
+        note = system_note("late_by", late=late) if late else {}
+        history.append(move(F.SCHEDULED, F.DUE, followup.fired_at, **note))
     if followup.state == F.DONE:
-        history.append(move(F.DUE, F.DONE, followup.done_at, note="Sent by email."))
+        sent = system_note("sent_by_email")
+        history.append(move(F.DUE, F.DONE, followup.done_at, **sent))
     if followup.state == F.CANCELLED:
         history.append(
             move(

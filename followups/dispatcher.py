@@ -24,12 +24,12 @@ from functools import partial
 from django.core.mail import get_connection
 from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from followups import mail
 from followups.bulk import insert_rows
 from followups.models import FollowUp, FollowUpEvent, Notification
 from followups.services._base import responsible_user_ids, stamp
+from helpdesk.notes import note_fields, system_note
 from tickets import services as ticket_services
 from tickets.mail.outbound import build_email, retry_delay
 from tickets.models import Message, OutboundEmail, Ticket, TicketEvent
@@ -208,8 +208,7 @@ def _write_emails(followups: list[FollowUp], *, now: datetime) -> list[int]:
                 "ticket_id": f.ticket_id,
                 "kind": TicketEvent.Kind.REPLIED,
                 "to_value": str(pk),
-                "note": _("Follow-up sent automatically: %(kind)s")
-                % {"kind": f.get_kind_display()},
+                **system_note("followup_sent", kind=f.kind),
                 "created_at": now,
             }
             for f, pk in zip(followups, message_ids, strict=True)
@@ -218,13 +217,12 @@ def _write_emails(followups: list[FollowUp], *, now: datetime) -> list[int]:
     events = []
     for followup in followups:
         late = _late_by(followup, now)
-        note = _("Late by %(late)s.") % {"late": _duration(late)} if late else ""
         events.append(
             {
                 "followup_id": followup.pk,
                 "from_state": State.SCHEDULED,
                 "to_state": State.DUE,
-                "note": note,
+                **_late_note(late),
                 "created_at": now,
             }
         )
@@ -233,7 +231,7 @@ def _write_emails(followups: list[FollowUp], *, now: datetime) -> list[int]:
                 "followup_id": followup.pk,
                 "from_state": State.DUE,
                 "to_state": State.DONE,
-                "note": _("Sent by email."),
+                **system_note("sent_by_email"),
                 "created_at": now,
             }
         )
@@ -252,9 +250,7 @@ def _write_reminders(followups: list[FollowUp], *, now: datetime) -> None:
             followup=f,
             from_state=State.SCHEDULED,
             to_state=State.DUE,
-            note=_("Late by %(late)s.") % {"late": _duration(late)}
-            if (late := _late_by(f, now))
-            else "",
+            **_late_note(_late_by(f, now)),
             created_at=now,
         )
         for f in followups
@@ -324,15 +320,9 @@ def _bulk_mark(
         followup.state, followup.fired_at = state, now
 
 
-def _duration(value: timedelta) -> str:
-    minutes = int(value.total_seconds() // 60)
-    hours, minutes = divmod(minutes, 60)
-    days, hours = divmod(hours, 24)
-    if days:
-        return _("%(days)dd %(hours)dh") % {"days": days, "hours": hours}
-    if hours:
-        return _("%(hours)dh %(minutes)dmin") % {"hours": hours, "minutes": minutes}
-    return _("%(minutes)d min") % {"minutes": minutes}
+def _late_note(late: timedelta | None) -> dict:
+    """The note of a follow-up's due event: how late it fired, if at all."""
+    return system_note("late_by", late=late) if late else note_fields("")
 
 
 # --- send --------------------------------------------------------------------

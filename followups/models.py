@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from helpdesk.notes import render_event_note
 from tickets.models import Inbox, Message, Ticket
 
 # State values as plain tuples (Meta cannot see class attributes).
@@ -221,6 +222,8 @@ class PromiseEvent(models.Model):
         related_name="+",
     )
     note = models.TextField(blank=True)
+    note_code = models.CharField(max_length=64, blank=True)
+    note_params = models.JSONField(default=dict, blank=True)
     # The delay notice sent with a renegotiation.
     message = models.ForeignKey(
         Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -232,6 +235,11 @@ class PromiseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.promise_id} {self.from_state}->{self.to_state}"
+
+    @property
+    def note_text(self) -> str:
+        """The note in the reader's language (system sentence, then text)."""
+        return render_event_note(self)
 
     @property
     def changed_due(self) -> bool:
@@ -280,6 +288,9 @@ class FollowUp(models.Model):
     )
     due_at = models.DateTimeField(_("due"))
     note = models.CharField(_("what to do"), max_length=500, blank=True)
+    # A system sentence shown in the reader's language (helpdesk.notes).
+    note_code = models.CharField(max_length=64, blank=True)
+    note_params = models.JSONField(default=dict, blank=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -357,6 +368,11 @@ class FollowUp(models.Model):
         return f"{self.get_kind_display()} on {self.ticket_id} ({self.state})"
 
     @property
+    def note_text(self) -> str:
+        """What to do, in the reader's language."""
+        return render_event_note(self)
+
+    @property
     def is_active(self) -> bool:
         return self.state in self.ACTIVE_STATES
 
@@ -386,6 +402,8 @@ class FollowUpEvent(models.Model):
         related_name="+",
     )
     note = models.TextField(blank=True)
+    note_code = models.CharField(max_length=64, blank=True)
+    note_params = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -393,6 +411,11 @@ class FollowUpEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.followup_id} {self.from_state}->{self.to_state}"
+
+    @property
+    def note_text(self) -> str:
+        """The note in the reader's language (system sentence, then text)."""
+        return render_event_note(self)
 
 
 class SatisfactionAnswer(models.Model):

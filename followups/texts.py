@@ -21,7 +21,7 @@ def notification_text(notification: Notification) -> str:
         }
     if kind == Notification.Kind.FOLLOWUP_DUE and notification.followup_id:
         followup = notification.followup
-        text = followup.note or followup.get_kind_display()
+        text = followup.note_text or followup.get_kind_display()
         return _("%(ref)s: follow-up due: %(what)s") % {"ref": ref, "what": text}
     if kind == Notification.Kind.SATISFACTION_LOW and notification.followup_id:
         answer = getattr(notification.followup, "satisfaction_answer", None)

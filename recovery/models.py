@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from helpdesk.notes import render_event_note
 from tickets.models import Component, Message, Ticket
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -272,6 +273,8 @@ class CaseEvent(models.Model):
         "Offer", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     note = models.TextField(blank=True)
+    note_code = models.CharField(max_length=64, blank=True)
+    note_params = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -282,6 +285,11 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.kind} {self.from_status}->{self.to_status}"
+
+    @property
+    def note_text(self) -> str:
+        """The note in the reader's language (system sentence, then text)."""
+        return render_event_note(self)
 
 
 class Offer(models.Model):

@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from followups import dispatcher
 from followups.models import FollowUp, Notification
@@ -71,10 +71,16 @@ def test_the_owner_of_an_overdue_prevention_action_is_reminded_once(overdue, age
     assert followup.kind == FollowUp.Kind.CUSTOM
     assert (followup.owner, followup.ticket) == (agent, overdue.case.ticket)
     assert followup.case_id == overdue.case_id
-    assert followup.note == (
-        "Prevention action overdue since 2025-03-19: "
-        "Check the courier cut-off every morning"
-    )
+    assert followup.note == "Check the courier cut-off every morning"
+    with translation.override("en"):
+        assert followup.note_text == (
+            "Prevention action overdue since 19 Mar 2025: "
+            "Check the courier cut-off every morning"
+        )
+    with translation.override("de"):
+        assert followup.note_text.startswith(
+            "Maßnahme zur Vorbeugung seit 19. März 2025 überfällig: Check"
+        )
     assert PreventionReminder.objects.get().followup_id == followup.pk
 
 

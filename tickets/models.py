@@ -15,6 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from helpdesk.notes import render_event_note
+
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
@@ -394,6 +396,8 @@ class TicketEvent(models.Model):
     from_value = models.CharField(max_length=200, blank=True)
     to_value = models.CharField(max_length=200, blank=True)
     note = models.TextField(blank=True)
+    note_code = models.CharField(max_length=64, blank=True)
+    note_params = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -402,6 +406,11 @@ class TicketEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.kind} {self.from_value}->{self.to_value}"
+
+    @property
+    def note_text(self) -> str:
+        """The note in the reader's language (system sentence, then text)."""
+        return render_event_note(self)
 
 
 class Message(models.Model):

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from helpdesk.exceptions import DomainError, TransitionNotAllowed
+from helpdesk.notes import note_fields, system_note
 from tickets.models import (
     AgentProfile,
     Component,
@@ -84,7 +85,7 @@ def _audit(
     actor: User | None,
     from_value: object = "",
     to_value: object = "",
-    note: str = "",
+    note: str | dict = "",
 ) -> TicketEvent:
     event = _audit_event(
         ticket,
@@ -105,7 +106,7 @@ def _audit_event(
     actor: User | None,
     from_value: object = "",
     to_value: object = "",
-    note: str = "",
+    note: str | dict = "",
 ) -> TicketEvent:
     """The unsaved audit row (saved by _audit, or in bulk)."""
     return TicketEvent(
@@ -114,7 +115,7 @@ def _audit_event(
         kind=kind,
         from_value=str(from_value or "")[:200],
         to_value=str(to_value or "")[:200],
-        note=note,
+        **note_fields(note),
     )
 
 
@@ -271,7 +272,9 @@ def _clean_tags(tags: Iterable[str]) -> list[str]:
     return list(seen)
 
 
-def _set_status(ticket: Ticket, *, to: str, actor: User | None, note: str = "") -> None:
+def _set_status(
+    ticket: Ticket, *, to: str, actor: User | None, note: str | dict = ""
+) -> None:
     """Only writer of Ticket.status; the caller holds the row lock."""
     if to == ticket.status:
         return
@@ -318,7 +321,7 @@ def _set_status(ticket: Ticket, *, to: str, actor: User | None, note: str = "") 
 
 @transaction.atomic
 def ticket_transition(
-    *, ticket: Ticket, to: str, actor: User | None, note: str = ""
+    *, ticket: Ticket, to: str, actor: User | None, note: str | dict = ""
 ) -> Ticket:
     """Move the ticket to another status if the transition table allows it."""
     if to not in Status.values:
@@ -337,7 +340,9 @@ def _require_member(inbox: Inbox, user: User) -> Membership:
     return membership
 
 
-def _assign(ticket: Ticket, *, assignee: User | None, actor: User | None, note: str):
+def _assign(
+    ticket: Ticket, *, assignee: User | None, actor: User | None, note: str | dict
+):
     if ticket.assignee_id == (assignee.pk if assignee else None):
         return
     _audit(
@@ -437,8 +442,8 @@ def _next_assignee(
     return None
 
 
-def _auto_assign_note() -> str:
-    return _("Assigned automatically (round robin).")
+def _auto_assign_note() -> dict:
+    return system_note("auto_assigned")
 
 
 _EDITABLE_FIELDS = {
@@ -783,10 +788,10 @@ def _inbound_message(
     )
 
 
-def _received_note(*, from_address: str, is_auto: bool) -> str:
+def _received_note(*, from_address: str, is_auto: bool) -> str | dict:
     """The note of the audit event for a received email."""
     if is_auto:
-        return _("Automatic reply from %(sender)s") % {"sender": from_address}
+        return system_note("auto_reply_from", sender=from_address)
     return from_address
 
 
@@ -803,5 +808,5 @@ def message_mark_bounced(*, message: Message, reason: str) -> None:
         actor=None,
         from_value=message.message_id,
         to_value=OutboundEmail.Status.FAILED,
-        note=_("Bounced: %(reason)s") % {"reason": reason},
+        note=system_note("bounced", reason=reason),
     )

@@ -41,7 +41,15 @@ class PromiseEventOutputSerializer(serializers.Serializer):
     previous_due_at = serializers.DateTimeField(allow_null=True)
     due_at = serializers.DateTimeField(allow_null=True)
     actor = UserOutputSerializer(allow_null=True)
-    note = serializers.CharField()
+    note = serializers.CharField(
+        source="note_text",
+        help_text="In the requester's language: the system sentence, then any "
+        "text a person wrote.",
+    )
+    note_code = serializers.CharField(
+        help_text="The system sentence's code; empty for a person's text only."
+    )
+    note_params = serializers.DictField(help_text="The system sentence's values.")
     message_id = serializers.IntegerField(
         allow_null=True, help_text="The delay notice sent with it."
     )
@@ -90,7 +98,15 @@ class FollowUpOutputSerializer(serializers.Serializer):
     kind = followup_kind()
     channel = followup_channel()
     due_at = serializers.DateTimeField()
-    note = serializers.CharField()
+    note = serializers.CharField(
+        source="note_text",
+        help_text="What to do, in the requester's language: the system sentence, "
+        "then any text a person wrote.",
+    )
+    note_code = serializers.CharField(
+        help_text="The system sentence's code; empty for a person's text only."
+    )
+    note_params = serializers.DictField(help_text="The system sentence's values.")
     owner = UserOutputSerializer(allow_null=True)
     state = followup_state()
     fired_at = serializers.DateTimeField(allow_null=True)

@@ -17,6 +17,7 @@ from followups.models import (
     PromiseEvent,
 )
 from helpdesk.exceptions import DomainError, TransitionNotAllowed
+from helpdesk.notes import note_fields
 from tickets.models import Inbox, Membership, Message, Ticket
 
 User = AbstractBaseUser
@@ -71,7 +72,7 @@ def set_promise_state(
     *,
     to: str,
     actor: User | None,
-    note: str = "",
+    note: str | dict = "",
     due_at: datetime | None = None,
     message: Message | None = None,
 ) -> PromiseEvent:
@@ -92,8 +93,8 @@ def set_promise_state(
         previous_due_at=promise.due_at if due_at else None,
         due_at=due_at,
         actor=actor,
-        note=note,
         message=message,
+        **note_fields(note),
     )
     fields = ["state", "state_changed_at"]
     if due_at is not None:
@@ -131,7 +132,7 @@ def set_followup_state(
     *,
     to: str,
     actor: User | None,
-    note: str = "",
+    note: str | dict = "",
     due_at: datetime | None = None,
 ) -> FollowUpEvent:
     """Only writer of FollowUp.state; the caller holds the row lock."""
@@ -152,7 +153,7 @@ def set_followup_state(
         previous_due_at=followup.due_at if due_at else None,
         due_at=due_at,
         actor=actor,
-        note=note,
+        **note_fields(note),
     )
     fields = ["state"]
     now = timezone.now()

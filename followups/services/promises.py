@@ -23,6 +23,7 @@ from followups.services._base import (
     warn_at_for,
 )
 from helpdesk.exceptions import DomainError
+from helpdesk.notes import system_note
 from tickets.models import Message, Ticket
 
 State = Promise.State
@@ -109,9 +110,7 @@ def promise_record_first_response(
         created_at=now,
         state_changed_at=now,
     )
-    promise.events.create(
-        to_state=State.OPEN, due_at=due_at, note=_first_response_note()
-    )
+    promise.events.create(to_state=State.OPEN, due_at=due_at, **_first_response_note())
     return promise
 
 
@@ -171,8 +170,8 @@ def _first_response_fields(
     }
 
 
-def _first_response_note() -> str:
-    return _("Automatic acknowledgement")
+def _first_response_note() -> dict:
+    return system_note("auto_acknowledged")
 
 
 def _running_first_responses(ticket_ids: set[int]) -> dict[int, Promise]:
@@ -225,7 +224,7 @@ def _insert_with_events(promises: list[Promise]) -> None:
                 "previous_due_at": None,
                 "due_at": promise.due_at,
                 "actor_id": None,
-                "note": note,
+                **note,
                 "message_id": None,
                 "created_at": created_at,
             }
@@ -258,7 +257,7 @@ def promise_update(
             from_state=promise.state,
             to_state=promise.state,
             actor=actor,
-            note=_("Details corrected."),
+            **system_note("details_corrected"),
         )
     return promise
 
@@ -358,7 +357,7 @@ def promise_send_delay_notice(
         promise,
         to=State.RENEGOTIATED,
         actor=actor,
-        note=_("Delay notice sent."),
+        note=system_note("delay_notice_sent"),
         due_at=new_due_at,
         message=message,
     )
@@ -381,7 +380,7 @@ def promises_keep_on_reply(*, ticket: Ticket, actor: User | None) -> int:
     )
     for promise in promises:
         set_promise_state(
-            promise, to=State.KEPT, actor=actor, note=_("Answered the customer.")
+            promise, to=State.KEPT, actor=actor, note=system_note("answered_customer")
         )
     return len(promises)
 
@@ -413,7 +412,7 @@ def _mark_broken(*, now: datetime, limit: int) -> int:
             promise,
             to=State.BROKEN,
             actor=None,
-            note=_("The due time passed without the promise being kept."),
+            note=system_note("promise_broken"),
         )
         notify(
             user_ids=responsible_user_ids(promise.ticket),
@@ -442,7 +441,7 @@ def _mark_at_risk(*, now: datetime, limit: int) -> int:
             promise,
             to=State.AT_RISK,
             actor=None,
-            note=_("Due soon and not yet kept."),
+            note=system_note("promise_at_risk"),
         )
         notify(
             user_ids=responsible_user_ids(promise.ticket),

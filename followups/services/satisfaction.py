@@ -15,6 +15,7 @@ from followups.services._base import (
     responsible_user_ids,
 )
 from helpdesk.exceptions import DomainError
+from helpdesk.notes import system_note
 from tickets.models import Ticket
 
 logger = logging.getLogger(__name__)
@@ -108,8 +109,7 @@ def _reopen_and_tell(followup: FollowUp, *, score: int) -> None:
             ticket=ticket,
             to=Ticket.Status.OPEN,
             actor=None,
-            note=_("The customer rated the solution %(score)d of 5.")
-            % {"score": score},
+            note=system_note("rated_low", score=score),
         )
     notify(
         user_ids=responsible_user_ids(ticket, owner_id=followup.owner_id),

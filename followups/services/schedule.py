@@ -17,6 +17,7 @@ from followups.services._base import (
     set_followup_state,
 )
 from helpdesk.exceptions import DomainError
+from helpdesk.notes import note_fields, system_note
 from tickets.models import Customer, Membership, Ticket
 
 State = FollowUp.State
@@ -51,7 +52,7 @@ def followup_schedule(
     owner: User | None = None,
     channel: str | None = None,
     case_id: int | None = None,
-    note: str = "",
+    note: str | dict = "",
 ) -> FollowUp:
     """Schedule a follow-up; the owner defaults to the assignee and the
     channel to the customer's preferred one. A ticket has one running
@@ -62,7 +63,9 @@ def followup_schedule(
         raise DomainError(_("Unknown channel “%(channel)s”.") % {"channel": channel})
     if timezone.is_naive(due_at):
         raise DomainError(_("The due time needs a time zone."))
-    if kind == Kind.CUSTOM and not (note or "").strip():
+    note = note_fields(note)
+    text = note["note"].strip()[:500]
+    if kind == Kind.CUSTOM and not (text or note["note_code"]):
         raise DomainError(_("Say what is to be done."))
     _check_owner(ticket, owner)
     followup = FollowUp(
@@ -72,7 +75,9 @@ def followup_schedule(
         owner=owner if owner is not None else ticket.assignee,
         channel=channel or channel_for(ticket.customer),
         case_id=case_id,
-        note=(note or "").strip()[:500],
+        note=text,
+        note_code=note["note_code"],
+        note_params=note["note_params"],
         created_by=actor,
     )
     try:
@@ -150,7 +155,7 @@ def followups_cancel_after_reopen(*, ticket: Ticket, actor: User | None) -> int:
         .order_by("pk")
     )
     for followup in pending:
-        _cancel(followup, actor=actor, note=_("The ticket was reopened."))
+        _cancel(followup, actor=actor, note=system_note("ticket_reopened"))
     return len(pending)
 
 
@@ -170,7 +175,7 @@ def followup_schedule_update(
         .first()
     )
     if running is not None:
-        _cancel(running, actor=actor, note=_("A new update time was announced."))
+        _cancel(running, actor=actor, note=system_note("new_update_time"))
     lead = inbox_settings(ticket.inbox_id).update_reminder_lead
     due_at = max(update_by - lead, timezone.now())
     return followup_schedule(
@@ -179,8 +184,7 @@ def followup_schedule_update(
         due_at=due_at,
         actor=actor,
         owner=actor if ticket.assignee_id is None else None,
-        note=_("Update the customer by %(when)s.")
-        % {"when": timezone.localtime(update_by).strftime("%Y-%m-%d %H:%M %Z")},
+        note=system_note("update_by", when=update_by),
     )
 
 
@@ -197,7 +201,9 @@ def followups_done_on_reply(*, ticket: Ticket, actor: User | None) -> int:
     for followup in running:
         followup.outcome = _("Answered the customer.")
         followup.save(update_fields=["outcome"])
-        set_followup_state(followup, to=State.DONE, actor=actor, note=followup.outcome)
+        set_followup_state(
+            followup, to=State.DONE, actor=actor, note=system_note("answered_customer")
+        )
     return len(running)
 
 
@@ -220,13 +226,15 @@ def followup_snooze(*, followup: FollowUp, actor: User, until: datetime) -> Foll
             previous_due_at=followup.due_at,
             due_at=until,
             actor=actor,
-            note=_("Snoozed."),
+            **system_note("snoozed"),
         )
         followup.due_at, followup.claimed_at = until, None
         followup.snooze_count += 1
         followup.save(update_fields=["due_at", "claimed_at", "snooze_count"])
         return followup
-    set_followup_state(followup, to=to, actor=actor, note=_("Snoozed."), due_at=until)
+    set_followup_state(
+        followup, to=to, actor=actor, note=system_note("snoozed"), due_at=until
+    )
     followup.snooze_count += 1
     followup.save(update_fields=["snooze_count"])
     return followup
@@ -262,7 +270,7 @@ def followup_complete(
     return followup
 
 
-def _cancel(followup: FollowUp, *, actor: User | None, note: str) -> None:
+def _cancel(followup: FollowUp, *, actor: User | None, note: str | dict) -> None:
     set_followup_state(followup, to=State.CANCELLED, actor=actor, note=note)
     # A survey link of a cancelled check stops working.
     followup.link_nonce = FollowUp._meta.get_field("link_nonce").get_default()

@@ -137,7 +137,7 @@ def test_after_downtime_an_overdue_followup_fires_once_marked_late(resolved_tick
     # then
     followup.refresh_from_db()
     assert timedelta(hours=3) <= followup.late_by < timedelta(hours=3, minutes=1)
-    assert "Late by 3h" in followup.events.first().note
+    assert "Late by 3 hours" in followup.events.first().note_text
 
 
 @pytest.mark.django_db

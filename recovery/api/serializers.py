@@ -227,5 +227,13 @@ class CaseEventOutputSerializer(serializers.Serializer):
     from_status = serializers.CharField()
     to_status = serializers.CharField()
     offer_id = serializers.IntegerField(allow_null=True)
-    note = serializers.CharField()
+    note = serializers.CharField(
+        source="note_text",
+        help_text="In the requester's language: the system sentence, then any "
+        "text a person wrote.",
+    )
+    note_code = serializers.CharField(
+        help_text="The system sentence's code; empty for a person's text only."
+    )
+    note_params = serializers.DictField(help_text="The system sentence's values.")
     created_at = serializers.DateTimeField()

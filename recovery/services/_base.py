@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from helpdesk.exceptions import ConcurrentUpdate, DomainError, TransitionNotAllowed
+from helpdesk.notes import note_fields
 from recovery.models import CaseEvent, Offer, RecoveryCase
 from tickets.models import Membership
 
@@ -79,7 +80,7 @@ def _require_move(case: RecoveryCase, *, from_: str, to: str) -> None:
 
 
 def _set_status(
-    case: RecoveryCase, *, to: str, actor: User | None, note: str = ""
+    case: RecoveryCase, *, to: str, actor: User | None, note: str | dict = ""
 ) -> CaseEvent:
     """Only writer of RecoveryCase.status; the caller holds the row lock."""
     _check_transition(case, to)
@@ -89,7 +90,7 @@ def _set_status(
         kind=CaseEvent.Kind.STATUS,
         from_status=case.status,
         to_status=to,
-        note=note,
+        **note_fields(note),
     )
     now = timezone.now()
     fields = ["status", "status_changed_at"]
@@ -107,12 +108,12 @@ def _event(
     *,
     kind: str,
     actor: User | None,
-    note: str = "",
+    note: str | dict = "",
     offer: Offer | None = None,
 ) -> CaseEvent:
     """An audit row for a change on the case that is not a status move."""
     return CaseEvent.objects.create(
-        case=case, actor=actor, kind=kind, note=note, offer=offer
+        case=case, actor=actor, kind=kind, offer=offer, **note_fields(note)
     )
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from helpdesk.exceptions import DomainError, TransitionNotAllowed
+from helpdesk.notes import system_note
 from recovery.models import (
     Attribution,
     CaseEvent,
@@ -367,7 +368,7 @@ def case_escalate(
         case,
         to=Status.ESCALATED,
         actor=actor,
-        note=_("To %(target)s: %(reason)s") % {"target": target, "reason": reason},
+        note=system_note("escalated_to", text=reason, target=target),
     )
     case.escalated_from = previous
     case.escalation_target, case.escalation_reason = target, reason

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from helpdesk.exceptions import ConcurrentUpdate, DomainError
+from helpdesk.notes import system_note
 from recovery import selectors
 from recovery.models import CaseEvent, ChoiceRequest, Offer, RecoveryCase
 from recovery.services._base import (
@@ -143,14 +144,14 @@ def offer_create(
         managers_notified_at=now if within else None,
         maker_notified_at=now if within else None,
     )
-    label = f"{offer.get_kind_display()} {money(amount, currency)}"
-    _event(case, kind=CaseEvent.Kind.OFFER_MADE, actor=actor, note=label, offer=offer)
+    made = system_note("offer_made", kind=offer.kind, amount=(amount, currency))
+    _event(case, kind=CaseEvent.Kind.OFFER_MADE, actor=actor, note=made, offer=offer)
     if within:
         _event(
             case,
             kind=CaseEvent.Kind.OFFER_APPROVED,
             actor=actor,
-            note=_("Within the maker's own authority."),
+            note=system_note("offer_within_authority"),
             offer=offer,
         )
     else:
@@ -220,13 +221,19 @@ def offer_approve(
         raise DomainError(
             _("The case has moved on; this offer can no longer be approved.")
         )
-    text = (note or "").strip()
+    text = event_note = (note or "").strip()
     if new_amount is not None and new_amount != offer.amount:
         changed = _("Amount changed from %(old)s to %(new)s.") % {
             "old": money(offer.amount, offer.currency),
             "new": money(new_amount, offer.currency),
         }
         text = f"{changed} {text}".strip()
+        event_note = system_note(
+            "offer_amount_changed",
+            text=event_note,
+            old=(offer.amount, offer.currency),
+            new=(new_amount, offer.currency),
+        )
         offer.amount = new_amount
     offer.status = Offer.Status.APPROVED
     offer.decided_by, offer.decided_at = actor, timezone.now()
@@ -238,7 +245,7 @@ def offer_approve(
         offer.case,
         kind=CaseEvent.Kind.OFFER_APPROVED,
         actor=actor,
-        note=text,
+        note=event_note,
         offer=offer,
     )
     _enqueue("offer_notify_maker_task", offer_id=offer.pk)
@@ -310,14 +317,11 @@ def offer_answer(
         raise DomainError(_("The case has moved on; its offers are settled."))
     offer.customer_answer, offer.answered_at = answer, timezone.now()
     offer.save(update_fields=["customer_answer", "answered_at"])
-    text = str(Offer.Answer(answer).label)
-    if note:
-        text = f"{text}: {note.strip()}"
     _event(
         offer.case,
         kind=CaseEvent.Kind.OFFER_ANSWERED,
         actor=actor,
-        note=text,
+        note=system_note("offer_answer", text=(note or "").strip(), answer=answer),
         offer=offer,
     )
     return offer

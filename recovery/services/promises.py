@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from helpdesk.exceptions import DomainError
+from helpdesk.notes import system_note
 from recovery import links, texts
 from recovery.models import (
     CaseEvent,
@@ -75,17 +76,17 @@ def case_record_check(
     check = PromiseCheck.objects.create(
         case=case, kind=kind, outcome=outcome, can_keep=can_keep, checked_by=actor
     )
-    verdict = _("can keep it") if can_keep else _("cannot keep it")
+    verdict = "check_can_keep" if can_keep else "check_cannot_keep"
     _event(
         case,
         kind=CaseEvent.Kind.CHECK,
         actor=actor,
-        note=f"{check.get_kind_display()} ({verdict}): {outcome}",
+        note=system_note(verdict, text=outcome, kind=kind),
     )
     return check
 
 
-def _void_request(request: ChoiceRequest, *, actor: User, note: str) -> None:
+def _void_request(request: ChoiceRequest, *, actor: User, note: str | dict) -> None:
     """Withdraw a prepared or sent request and its unanswered incentive; the
     caller holds the case lock."""
     request.status = ChoiceRequest.Status.WITHDRAWN
@@ -142,7 +143,7 @@ def case_prepare_options(
     for draft in case.choice_requests.select_related("incentive_offer").filter(
         status=ChoiceRequest.Status.DRAFT
     ):
-        _void_request(draft, actor=actor, note=_("Options prepared again."))
+        _void_request(draft, actor=actor, note=system_note("options_prepared_again"))
     incentive = None
     if incentive_kind:
         incentive = offer_create(
@@ -215,8 +216,7 @@ def case_send_options(*, case: RecoveryCase, actor: User) -> ChoiceRequest:
         case,
         to=Status.AWAITING_CUSTOMER,
         actor=actor,
-        note=_("Options sent; the link works until %(date)s.")
-        % {"date": timezone.localtime(request.expires_at).strftime("%Y-%m-%d")},
+        note=system_note("options_sent", date=request.expires_at),
     )
     return request
 
@@ -274,7 +274,7 @@ def choice_record(
             case,
             kind=CaseEvent.Kind.OFFER_ANSWERED,
             actor=actor,
-            note=str(Offer.Answer(answer).label),
+            note=system_note("offer_answer", answer=answer),
             offer=offer,
         )
     request.status = ChoiceRequest.Status.CHOSEN
@@ -293,18 +293,17 @@ def choice_record(
             "nonce",
         ]
     )
-    label = str(Option(option).label)
     _event(
         case,
         kind=CaseEvent.Kind.CHOICE,
         actor=actor,
-        note=f"{label}: {request.customer_note}" if request.customer_note else label,
+        note=system_note("option_chosen", text=request.customer_note, option=option),
     )
     _set_status(
         case,
         to=Status.UNDERSTOOD,
         actor=actor,
-        note=_("The customer chose: %(option)s.") % {"option": label},
+        note=system_note("customer_chose", option=option),
     )
     _enqueue("choice_notify_owner_task", request_id=request.pk)
     return request
@@ -319,7 +318,7 @@ def case_withdraw_options(
     case = _lock_case(case, expected=case.status)
     _require_move(case, from_=Status.AWAITING_CUSTOMER, to=Status.UNDERSTOOD)
     _require_member(case, actor)
-    note = (note or "").strip() or _("Options withdrawn.")
+    note = (note or "").strip() or system_note("options_withdrawn")
     for request in case.choice_requests.select_related("incentive_offer").filter(
         status=ChoiceRequest.Status.SENT
     ):

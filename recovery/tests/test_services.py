@@ -473,7 +473,9 @@ def test_an_escalated_case_remembers_where_it_was(db, ticket, agent):
     case.refresh_from_db()
     assert case.status == Status.ESCALATED
     assert case.escalated_from == Status.UNDERSTOOD
-    assert case.events.get().note == "To Maria (manager): Second failure this year."
+    assert case.events.get().note_text == (
+        "To Maria (manager): Second failure this year."
+    )
 
 
 def test_the_steps_are_timed_from_the_first_time_each_is_reached(db, ticket, agent):

@@ -196,7 +196,15 @@ class TicketEventOutputSerializer(serializers.Serializer):
     actor = UserOutputSerializer(allow_null=True, help_text="Null for the system.")
     from_value = serializers.CharField()
     to_value = serializers.CharField()
-    note = serializers.CharField()
+    note = serializers.CharField(
+        source="note_text",
+        help_text="In the requester's language: the system sentence, then any "
+        "text a person wrote.",
+    )
+    note_code = serializers.CharField(
+        help_text="The system sentence's code; empty for a person's text only."
+    )
+    note_params = serializers.DictField(help_text="The system sentence's values.")
     created_at = serializers.DateTimeField()
 
 

@@ -13,6 +13,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
 from django.utils import timezone
 
+from helpdesk.notes import system_note
 from tickets import services
 from tickets.demo import data
 from tickets.demo.plan import (
@@ -286,16 +287,16 @@ class Player:
         # As the mail intake does: a reply reopens a resolved ticket and ends
         # the wait on the customer.
         if played.status in (Status.RESOLVED, Status.WAITING_CUSTOMER):
-            note = (
-                "Reopened by a reply from %s"
+            code = (
+                "reopened_by_reply"
                 if played.status == Status.RESOLVED
-                else "Reply from %s"
+                else "reply_from"
             )
             played.ticket = services.ticket_transition(
                 ticket=message.ticket,
                 to=Status.OPEN,
                 actor=None,
-                note=note % plan.customer.email,
+                note=system_note(code, sender=plan.customer.email),
             )
             self._moved(played, Status.OPEN, at)
 

@@ -13,8 +13,8 @@ from django.db import transaction
 from django.db.models import Count
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
+from helpdesk.notes import system_note
 from tickets import services
 from tickets.models import Customer, Message, OutboundEmail, Ticket, TicketEvent
 
@@ -193,8 +193,8 @@ def acknowledgement(
     )
 
 
-def acknowledgement_note() -> str:
-    return _("Automatic acknowledgement")
+def acknowledgement_note() -> dict:
+    return system_note("auto_acknowledged")
 
 
 def acknowledgements_stored(acknowledged: list[tuple[Ticket, Message]]) -> None:

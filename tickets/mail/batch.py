@@ -26,6 +26,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from helpdesk.notes import system_note
 from tickets import services
 from tickets.mail import acknowledge, loopguard, threading
 from tickets.mail.automatic import auto_reply, bounce
@@ -363,15 +364,15 @@ class Batch:
         # The customer answered: the next move is ours again.
         if ticket.status in (Ticket.Status.RESOLVED, Ticket.Status.WAITING_CUSTOMER):
             if ticket.status == Ticket.Status.RESOLVED:
-                note = _("Reopened by a reply from %(sender)s")
+                note = system_note("reopened_by_reply", sender=sender)
             else:
-                note = _("Reply from %(sender)s")
+                note = system_note("reply_from", sender=sender)
             self.flush()
             moved = services.ticket_transition(
                 ticket=ticket,
                 to=Ticket.Status.OPEN,
                 actor=None,
-                note=note % {"sender": sender},
+                note=note,
             )
             _copy_fields(moved, ticket)
             # Open-ticket counts may have changed: read them again if needed.

@@ -111,7 +111,7 @@ def test_each_acknowledged_new_ticket_gets_its_first_response_promise(inbox, tmp
         assert promise.source_message.ticket_id == promise.ticket_id
         (event,) = promise.events.all()
         assert (event.from_state, event.to_state) == ("", Promise.State.OPEN)
-        assert (event.due_at, event.note) == (due, "Automatic acknowledgement")
+        assert (event.due_at, event.note_text) == (due, "Automatic acknowledgement")
     assert not FollowUp.objects.exists()
     assert not Notification.objects.exists()
 

@@ -54,7 +54,7 @@ def test_permanent_refusal_marks_failed_on_the_ticket(
     assert row.status == OutboundEmail.Status.FAILED
     event = TicketEvent.objects.get(ticket=ticket, kind=TicketEvent.Kind.DELIVERY)
     assert event.to_value == "failed"
-    assert "550" in event.note
+    assert "550" in event.note_text
 
 
 def test_sending_twice_delivers_once(

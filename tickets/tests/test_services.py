@@ -65,7 +65,7 @@ def test_auto_assign_is_round_robin_and_skips_away_and_capped_members(db):
     assert assignees == [ann, cap, ann, ann]
     event = TicketEvent.objects.filter(kind="assigned").first()
     assert event.actor is None
-    assert "round robin" in event.note
+    assert "round robin" in event.note_text
 
 
 def test_an_edit_with_a_refused_assignment_changes_nothing(db, agent, ticket):

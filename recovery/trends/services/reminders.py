@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils import timezone
 
 from helpdesk.exceptions import DomainError
+from helpdesk.notes import system_note
 from recovery.models import PostMortem, RecoveryCase
 from recovery.trends.models import PreventionReminder
 from recovery.trends.selectors import zone_of
@@ -71,13 +71,11 @@ def _remind(post_mortem: PostMortem, *, now: datetime) -> int:
 
     case: RecoveryCase = post_mortem.case
     owner = post_mortem.prevention_owner
-    profile = getattr(owner, "agent_profile", None)
-    language = (profile.language if profile else "") or None
-    with translation.override(language):
-        note = _("Prevention action overdue since %(date)s: %(action)s") % {
-            "date": post_mortem.prevention_due_date.isoformat(),
-            "action": post_mortem.prevention_action,
-        }
+    note = system_note(
+        "prevention_overdue",
+        text=post_mortem.prevention_action,
+        date=post_mortem.prevention_due_date,
+    )
     try:
         with transaction.atomic():
             reminder = PreventionReminder.objects.create(
