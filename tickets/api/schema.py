@@ -1,9 +1,12 @@
-"""OpenAPI component names for the API's serializers."""
+"""The API views' base: OpenAPI component names for their serializers, and
+the user's language and time zone once the API has authenticated them."""
 
 from typing import Any
 
 from drf_spectacular.openapi import AutoSchema
 from rest_framework.views import APIView
+
+from tickets.middleware import activate_profile
 
 
 class ApiAutoSchema(AutoSchema):
@@ -22,3 +25,9 @@ class ApiAutoSchema(AutoSchema):
 class Api(APIView):
     # drf-spectacular combines this with each method's @extend_schema.
     schema = ApiAutoSchema()
+
+    def initial(self, request: Any, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        # A token client is known only now, after the middleware ran: its
+        # profile's language and time zone apply as they do for a session.
+        activate_profile(request)

@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from helpdesk import notes
 from helpdesk.notes import DATETIME, Sentence, render_event_note, system_note
@@ -76,6 +78,24 @@ def test_api_events_give_the_sentence_in_the_requesters_language(client, auto_in
     assigned = next(r for r in rows if r["kind"] == "assigned")
     assert assigned["note"] == "Automatisch zugewiesen (reihum)."
     assert (assigned["note_code"], assigned["note_params"]) == ("auto_assigned", {})
+
+
+def test_a_token_client_reads_in_its_profiles_language(auto_inbox):
+    # given a German agent who uses the API with a token
+    german = _reader(auto_inbox, "gerd", language="de")
+    ticket = services.ticket_create(
+        inbox=auto_inbox, customer=CustomerFactory(), subject="Late delivery"
+    )
+    token = Token.objects.create(user=german)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    # when
+    response = api.get(reverse("api:ticket-events", args=[ticket.reference]))
+    # then
+    rows = response.json()
+    rows = rows["results"] if isinstance(rows, dict) else rows
+    assigned = next(r for r in rows if r["kind"] == "assigned")
+    assert assigned["note"] == "Automatisch zugewiesen (reihum)."
 
 
 def test_a_moment_shows_in_the_readers_time_zone(monkeypatch):
