@@ -6,7 +6,7 @@ from rest_framework import serializers
 from followups.api.schema import EnumField
 from followups.models import FollowUp, Notification, Promise
 from followups.texts import notification_text
-from tickets.api.serializers import UserOutputSerializer
+from tickets.api.serializers import NoteFieldsMixin, UserOutputSerializer
 
 
 def promise_kind(**kwargs) -> EnumField:
@@ -33,7 +33,7 @@ def followup_state(**kwargs) -> EnumField:
     )
 
 
-class PromiseEventOutputSerializer(serializers.Serializer):
+class PromiseEventOutputSerializer(NoteFieldsMixin):
     """One entry of a promise's history: a state change and/or a new due time."""
 
     from_state = serializers.CharField(help_text="Empty for the creation.")
@@ -41,15 +41,6 @@ class PromiseEventOutputSerializer(serializers.Serializer):
     previous_due_at = serializers.DateTimeField(allow_null=True)
     due_at = serializers.DateTimeField(allow_null=True)
     actor = UserOutputSerializer(allow_null=True)
-    note = serializers.CharField(
-        source="note_text",
-        help_text="In the requester's language: the system sentence, then any "
-        "text a person wrote.",
-    )
-    note_code = serializers.CharField(
-        help_text="The system sentence's code; empty for a person's text only."
-    )
-    note_params = serializers.DictField(help_text="The system sentence's values.")
     message_id = serializers.IntegerField(
         allow_null=True, help_text="The delay notice sent with it."
     )

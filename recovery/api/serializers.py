@@ -28,6 +28,7 @@ from tickets.api.serializers import (
     ComponentOutputSerializer,
     InboxSummaryOutputSerializer,
     MoneyField,
+    NoteFieldsMixin,
     UserOutputSerializer,
 )
 
@@ -220,20 +221,11 @@ class RecoveryCaseDetailOutputSerializer(RecoveryCaseOutputSerializer):
         return PostMortemOutputSerializer(post_mortem).data
 
 
-class CaseEventOutputSerializer(serializers.Serializer):
+class CaseEventOutputSerializer(NoteFieldsMixin):
     id = serializers.IntegerField()
     kind = enum(CaseEvent.Kind, "CaseEventKind")
     actor = UserOutputSerializer(allow_null=True, help_text="Null: customer or system.")
     from_status = serializers.CharField()
     to_status = serializers.CharField()
     offer_id = serializers.IntegerField(allow_null=True)
-    note = serializers.CharField(
-        source="note_text",
-        help_text="In the requester's language: the system sentence, then any "
-        "text a person wrote.",
-    )
-    note_code = serializers.CharField(
-        help_text="The system sentence's code; empty for a person's text only."
-    )
-    note_params = serializers.DictField(help_text="The system sentence's values.")
     created_at = serializers.DateTimeField()

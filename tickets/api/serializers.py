@@ -9,6 +9,20 @@ from rest_framework import serializers
 from tickets.models import Inbox, Membership, Message, Ticket
 
 
+# The note of an audit record: rendered for the reader, and its parts. No
+# docstring: OpenAPI would show it on every serializer that uses it.
+class NoteFieldsMixin(serializers.Serializer):
+    note = serializers.CharField(
+        source="note_text",
+        help_text="In the requester's language: the system sentence, then any "
+        "text a person wrote.",
+    )
+    note_code = serializers.CharField(
+        help_text="The system sentence's code; empty for a person's text only."
+    )
+    note_params = serializers.DictField(help_text="The system sentence's values.")
+
+
 class ErrorOutputSerializer(serializers.Serializer):
     """What every refused request returns (validation errors add field keys)."""
 
@@ -190,21 +204,12 @@ class MessageOutputSerializer(serializers.Serializer):
     delivery = DeliveryOutputSerializer(source="outbound", allow_null=True)
 
 
-class TicketEventOutputSerializer(serializers.Serializer):
+class TicketEventOutputSerializer(NoteFieldsMixin):
     id = serializers.IntegerField()
     kind = serializers.CharField()
     actor = UserOutputSerializer(allow_null=True, help_text="Null for the system.")
     from_value = serializers.CharField()
     to_value = serializers.CharField()
-    note = serializers.CharField(
-        source="note_text",
-        help_text="In the requester's language: the system sentence, then any "
-        "text a person wrote.",
-    )
-    note_code = serializers.CharField(
-        help_text="The system sentence's code; empty for a person's text only."
-    )
-    note_params = serializers.DictField(help_text="The system sentence's values.")
     created_at = serializers.DateTimeField()
 
 
