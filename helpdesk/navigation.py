@@ -58,20 +58,20 @@ def _ticket_view(user: AbstractBaseUser, view: str) -> QuerySet:
 
 
 def _counted(user: AbstractBaseUser, nav: Navigation) -> dict[str, QuerySet]:
-    counted = {view: _ticket_view(user, view) for view in TICKET_VIEWS}
-    if nav.is_manager:
-        counted["approvals"] = recovery_selectors.approval_queue_for_user(user=user)
-    counted |= {
+    others = {
         "followups_due": followup_selectors.followup_due_for_owner(user=user),
         "promises_overdue": followup_selectors.promise_overdue_for_user(user=user),
         "unread": followup_selectors.notification_list_for_user(
             user=user, unread_only=True
         ),
     }
+    if nav.is_manager:
+        others["approvals"] = recovery_selectors.approval_queue_for_user(user=user)
     if nav.sees_quarantine:
-        counted["quarantined"] = quarantine.quarantined_for_user(user=user)
-    return {
-        key: qs if key in TICKET_VIEWS else qs.order_by() for key, qs in counted.items()
+        others["quarantined"] = quarantine.quarantined_for_user(user=user)
+    # Only the ticket views keep an ordering (see _ticket_view).
+    return {view: _ticket_view(user, view) for view in TICKET_VIEWS} | {
+        key: qs.order_by() for key, qs in others.items()
     }
 
 

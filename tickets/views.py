@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from followups import services as followup_services
 from helpdesk.actions import attempt
-from helpdesk.navigation import nav_badges_for
+from helpdesk.navigation import nav_badges_for, navigation_for
 from tickets import forms, selectors, services
 from tickets.mail.outbound import outbound_retry_now
 from tickets.models import Attachment, Message, Ticket
@@ -54,9 +54,11 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     context = {"tickets": tickets, "page": page, "has_next": has_next, "f": filters}
     if _wants_fragment(request):
         return render(request, "tickets/_ticket_results.html", context)
-    inboxes = list(selectors.inbox_list_for_user(user=request.user))
+    # The inbox filter and the navigation list the same inboxes: read them once.
+    navigation = navigation_for(user=request.user)
     context |= {
-        "inboxes": inboxes,
+        "navigation": navigation,
+        "inboxes": navigation.inboxes,
         "assignees": selectors.assignee_choices_for_user(user=request.user),
         "statuses": STATUS_FILTERS,
         "priorities": Ticket.Priority.choices,

@@ -31,7 +31,7 @@ def agent_nav(context: template.Context) -> dict:
     match = request.resolver_match
     on_list = bool(match and match.url_name == "ticket-list")
     current = selectors.TicketFilters.from_params(request.GET) if on_list else None
-    nav = navigation_for(user=request.user)
+    nav = context.get("navigation") or navigation_for(user=request.user)
     views = [
         ("mine", _("My tickets")),
         ("unassigned", _("Unassigned")),
