@@ -28,8 +28,19 @@ FollowUpState = FollowUp.State
 def inbox_settings(inbox: Inbox | int) -> InboxFollowupSettings:
     """The inbox's follow-up settings; defaults (unsaved) when none were set."""
     inbox_id = inbox if isinstance(inbox, int) else inbox.pk
-    found = InboxFollowupSettings.objects.filter(inbox_id=inbox_id).first()
-    return found or InboxFollowupSettings(inbox_id=inbox_id)
+    return inboxes_settings({inbox_id})[inbox_id]
+
+
+def inboxes_settings(inbox_ids: set[int]) -> dict[int, InboxFollowupSettings]:
+    """Each inbox's follow-up settings, in one query (inbox_settings for many)."""
+    found = {
+        config.inbox_id: config
+        for config in InboxFollowupSettings.objects.filter(inbox_id__in=inbox_ids)
+    }
+    return {
+        inbox_id: found.get(inbox_id) or InboxFollowupSettings(inbox_id=inbox_id)
+        for inbox_id in inbox_ids
+    }
 
 
 def warn_at_for(

@@ -11,9 +11,10 @@ from django.utils.translation import gettext as _
 
 from followups import mail
 from followups.bulk import insert_rows
-from followups.models import InboxFollowupSettings, Notification, Promise, PromiseEvent
+from followups.models import Notification, Promise, PromiseEvent
 from followups.services._base import (
     User,
+    inboxes_settings,
     lock_promise,
     notify,
     require_future,
@@ -124,7 +125,7 @@ def promises_record_first_response(
     checked = timezone.now()
     pending = [entry for entry in acknowledged if entry[2] > checked]
     running = _running_first_responses({ticket.pk for ticket, _m, _d in pending})
-    configs = _settings_by_inbox({ticket.inbox_id for ticket, _m, _d in pending})
+    configs = inboxes_settings({ticket.inbox_id for ticket, _m, _d in pending})
     now = timezone.now()
     new: dict[int, Promise] = {}
     for ticket, message, due_at in pending:
@@ -176,8 +177,6 @@ def _first_response_note() -> dict:
 
 def _running_first_responses(ticket_ids: set[int]) -> dict[int, Promise]:
     """The running first-response promise of each ticket that has one."""
-    if not ticket_ids:
-        return {}
     running: dict[int, Promise] = {}
     for promise in Promise.objects.filter(
         ticket_id__in=ticket_ids,
@@ -186,20 +185,6 @@ def _running_first_responses(ticket_ids: set[int]) -> dict[int, Promise]:
     ).order_by("due_at", "id"):
         running.setdefault(promise.ticket_id, promise)
     return running
-
-
-def _settings_by_inbox(inbox_ids: set[int]) -> dict[int, InboxFollowupSettings]:
-    """Each inbox's follow-up settings (inbox_settings for many inboxes)."""
-    if not inbox_ids:
-        return {}
-    found = {
-        config.inbox_id: config
-        for config in InboxFollowupSettings.objects.filter(inbox_id__in=inbox_ids)
-    }
-    return {
-        inbox_id: found.get(inbox_id) or InboxFollowupSettings(inbox_id=inbox_id)
-        for inbox_id in inbox_ids
-    }
 
 
 # Both or neither. No savepoint (two more round trips): a failed insert
@@ -213,20 +198,16 @@ def _insert_with_events(promises: list[Promise]) -> None:
     for promise, pk in zip(promises, ids, strict=True):
         promise.pk = pk
         promise._state.adding = False
-    note, created_at = _first_response_note(), timezone.now()
+    # Left-out columns get their defaults (created_at: now, once for all).
+    note = _first_response_note()
     insert_rows(
         PromiseEvent,
         [
             {
                 "promise_id": promise.pk,
-                "from_state": "",
                 "to_state": State.OPEN,
-                "previous_due_at": None,
                 "due_at": promise.due_at,
-                "actor_id": None,
                 **note,
-                "message_id": None,
-                "created_at": created_at,
             }
             for promise in promises
         ],
