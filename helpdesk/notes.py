@@ -133,11 +133,11 @@ def _jsonable(value: object) -> object:
     return value
 
 
-def render_note(code: str, params: dict | None, fallback: str = "") -> str:
-    """The sentence in the active language; an unknown code gives fallback."""
+def render_note(code: str, params: dict | None) -> str:
+    """The sentence in the active language; "" for an unknown code."""
     sentence = NOTES.get(code)
     if sentence is None:
-        return fallback
+        return ""
     params = params or {}
     values = {
         name: _shown(sentence.params.get(name, ""), value)
@@ -155,7 +155,7 @@ def render_event_note(event: object) -> str:
     text = event.note or ""
     if not event.note_code:
         return text
-    sentence = render_note(event.note_code, event.note_params, fallback="")
+    sentence = render_note(event.note_code, event.note_params)
     if not sentence:
         return text
     if not text:

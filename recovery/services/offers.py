@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from helpdesk.exceptions import ConcurrentUpdate, DomainError
-from helpdesk.notes import system_note
+from helpdesk.notes import render_note, system_note
 from recovery import selectors
 from recovery.models import CaseEvent, ChoiceRequest, Offer, RecoveryCase
 from recovery.services._base import (
@@ -223,17 +223,14 @@ def offer_approve(
         )
     text = event_note = (note or "").strip()
     if new_amount is not None and new_amount != offer.amount:
-        changed = _("Amount changed from %(old)s to %(new)s.") % {
-            "old": money(offer.amount, offer.currency),
-            "new": money(new_amount, offer.currency),
-        }
-        text = f"{changed} {text}".strip()
         event_note = system_note(
             "offer_amount_changed",
             text=event_note,
             old=(offer.amount, offer.currency),
             new=(new_amount, offer.currency),
         )
+        changed = render_note("offer_amount_changed", event_note["note_params"])
+        text = f"{changed} {text}".strip()
         offer.amount = new_amount
     offer.status = Offer.Status.APPROVED
     offer.decided_by, offer.decided_at = actor, timezone.now()

@@ -12,7 +12,6 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from helpdesk.navigation import navigation_for
-from helpdesk.notes import render_event_note
 from tickets import selectors
 from tickets.forms import member_label
 from tickets.models import Message, OutboundEmail, Ticket, TicketEvent
@@ -54,13 +53,6 @@ def agent_nav(context: template.Context) -> dict:
         "current_inbox": current.inbox if current else None,
         "nav": nav,
     }
-
-
-@register.filter
-def event_note(event: object) -> str:
-    """An audit event's note for the reader: its system sentence in the active
-    language and time zone, then any text a person wrote."""
-    return render_event_note(event)
 
 
 @register.filter
