@@ -109,7 +109,7 @@ def case_facts_refresh(*, since: datetime | None = None) -> int:
     sql = _REFRESH_SQL.format(where=where, **tables)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT set_config('jit', 'off', true)")
-        zones = {i.pk: zone_of(i) for i in Inbox.objects.only("pk", "time_zone")}
+        zones = _inbox_zones()
         cursor.execute(
             sql,
             {
@@ -226,15 +226,13 @@ def ticket_hours_refresh(
                 _CHANGED_HOURS_SQL.format(**tables), {"since": since, "until": until}
             )
             changed = [row[0] for row in cursor.fetchall()]
-        zones, work = {}, []
-        for inbox in Inbox.objects.only("pk", "time_zone"):
-            zones[inbox.pk] = zone = zone_of(inbox)
-            mark = marks.get(inbox.pk)
+        zones, work = _inbox_zones(), []
+        for inbox_id, zone in zones.items():
+            mark = marks.get(inbox_id)
             fresh = since is None or mark is None or mark.zone != zone
-            done = _EPOCH if fresh else mark.until
             # From scratch: every row of the inbox goes, whatever its hour.
-            ranges = [(_EPOCH, until)] if fresh else _ranges(done, until, changed)
-            work += [(inbox.pk, zone, a, b) for a, b in ranges]
+            ranges = [(_EPOCH, until)] if fresh else _ranges(mark.until, until, changed)
+            work += [(inbox_id, zone, a, b) for a, b in ranges]
         written = 0
         if work:
             ids, tzs, froms, tos = (list(column) for column in zip(*work, strict=True))
@@ -266,3 +264,8 @@ def ticket_hours_refresh_recent(*, now: datetime | None = None) -> int:
     and those of tickets changed in the last quarter hour."""
     now = now or timezone.now()
     return ticket_hours_refresh(since=now - RECENT_WINDOW, now=now)
+
+
+def _inbox_zones() -> dict[int, str]:
+    """Each inbox's IANA zone, as the facts and the ticket hours use it."""
+    return {i.pk: zone_of(i) for i in Inbox.objects.only("pk", "time_zone")}
