@@ -11,7 +11,14 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, Prefetch, QuerySet, Sum, When
+from django.db.models import (
+    Case,
+    Prefetch,
+    QuerySet,
+    Sum,
+    When,
+    prefetch_related_objects,
+)
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -78,10 +85,11 @@ def case_visible_to(*, user: User) -> QuerySet[RecoveryCase]:
     return RecoveryCase.objects.filter(ticket__inbox_id__in=_member_inbox_ids(user))
 
 
-def _with_details(qs: QuerySet[RecoveryCase]) -> QuerySet[RecoveryCase]:
-    return qs.select_related(
-        "ticket__inbox", "ticket__customer", "owner", "opened_by", "post_mortem"
-    ).prefetch_related(
+_PEOPLE = ("owner", "opened_by", "post_mortem")
+
+
+def _details() -> tuple:
+    return (
         Prefetch(
             "offers",
             queryset=Offer.objects.select_related(
@@ -98,6 +106,12 @@ def _with_details(qs: QuerySet[RecoveryCase]) -> QuerySet[RecoveryCase]:
     )
 
 
+def _with_details(qs: QuerySet[RecoveryCase]) -> QuerySet[RecoveryCase]:
+    return qs.select_related(
+        "ticket__inbox", "ticket__customer", *_PEOPLE
+    ).prefetch_related(*_details())
+
+
 def case_get_for_user(*, user: User, case_id: int) -> RecoveryCase:
     """The case with its offers, choices and checks if the user may see it,
     else 404."""
@@ -109,13 +123,20 @@ def case_get_for_user(*, user: User, case_id: int) -> RecoveryCase:
 
 def case_for_ticket(*, ticket: Ticket) -> RecoveryCase | None:
     """The ticket's open case, else its latest closed one (the caller has
-    checked that the user may see the ticket)."""
+    checked that the user may see the ticket). The case reuses the caller's
+    ticket: most tickets have no case, and joining the ticket again would
+    cost the page more than the lookup itself."""
     still_open = Case(When(status=Status.CLOSED, then=1), default=0)
-    return (
-        _with_details(RecoveryCase.objects.filter(ticket=ticket))
+    case = (
+        RecoveryCase.objects.filter(ticket=ticket)
+        .select_related(*_PEOPLE)
         .order_by(still_open, "-opened_at", "-id")
         .first()
     )
+    if case is not None:
+        case.ticket = ticket
+        prefetch_related_objects([case], *_details())
+    return case
 
 
 def case_event_list(*, case: RecoveryCase) -> QuerySet[CaseEvent]:

@@ -220,7 +220,7 @@ def customer_ticket_list(*, user: User, customer: Customer) -> QuerySet[Ticket]:
     return (
         ticket_visible_to(user=user)
         .filter(customer=customer)
-        .select_related("inbox", "assignee")
+        .select_related("inbox", "customer", "assignee")
         .order_by("-created_at")
     )
 

@@ -36,7 +36,7 @@ def agent_nav(context: template.Context) -> dict:
         ("unassigned", _("Unassigned")),
         ("all", _("All open")),
     ]
-    return {
+    context = {
         "request": request,
         "user": request.user,
         "url_name": match.url_name if match else "",
@@ -53,6 +53,26 @@ def agent_nav(context: template.Context) -> dict:
         "current_inbox": current.inbox if current else None,
         "nav": nav,
     }
+    return context | {"nav_key": _nav_key(context)}
+
+
+def _nav_key(nav_context: dict) -> str:
+    """Everything the cached part of the navigation shows (see _nav.html):
+    a renamed inbox, a new membership or role, another page gives a new key."""
+    nav, user = nav_context["nav"], nav_context["user"]
+    return repr(
+        (
+            user.pk,
+            user.is_staff,
+            get_language(),
+            nav_context["view_name"],
+            nav_context["current_inbox"],
+            [v["active"] for v in nav_context["views"]],
+            [(i.slug, i.name) for i in nav_context["inboxes"]],
+            nav.is_manager,
+            nav.sees_quarantine,
+        )
+    )
 
 
 @register.filter
@@ -72,9 +92,10 @@ def ago(value) -> str:
     """Compact relative time: "5 minutes ago", "just now"."""
     if not value:
         return ""
-    if timezone.now() - value < timedelta(minutes=1):
+    now = timezone.now()
+    if now - value < timedelta(minutes=1):
         return _("just now")
-    return _("%(time)s ago") % {"time": timesince(value, depth=1)}
+    return _("%(time)s ago") % {"time": timesince(value, now, depth=1)}
 
 
 @register.filter

@@ -1,6 +1,8 @@
 """The agent web interface: visibility, actions, errors, CSRF and query counts."""
 
 import re
+from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.core.files.base import ContentFile
@@ -8,6 +10,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from tickets.models import (
     AgentProfile,
@@ -424,6 +427,78 @@ def test_thread_is_in_the_language_of_each_reader(client, inbox, ticket):
     # then
     assert "Internal note" in english_page
     assert "Interne Notiz" in german_page
+
+
+def test_list_rows_show_changes_made_since_the_last_view(agent_client, inbox):
+    # given a list seen once
+    customer = CustomerFactory(name="Jo Old")
+    ticket = TicketFactory(inbox=inbox, customer=customer, status=Status.OPEN)
+    list_url = reverse("tickets:ticket-list")
+    assert "Jo Old" in agent_client.get(list_url, {"view": "all"}).text
+    # when the customer is renamed
+    customer.name = "Jo New"
+    customer.save()
+    renamed = agent_client.get(list_url, {"view": "all"}).text
+    # and the ticket assigned to a colleague who then changes their name
+    colleague = MembershipFactory(inbox=inbox).user
+    Ticket.objects.filter(pk=ticket.pk).update(assignee=colleague)
+    agent_client.get(list_url, {"view": "all"})
+    colleague.first_name, colleague.last_name = "Alex", "Row"
+    colleague.save()
+    reassigned = agent_client.get(list_url, {"view": "all"}).text
+    # then each view shows the state of the moment
+    assert "Jo New" in renamed
+    assert "Jo Old" not in renamed
+    assert 'avatar-xs">AR</span>Alex Row' in reassigned
+
+
+def test_list_rows_keep_the_relative_time_current(agent_client, inbox):
+    # given a ticket last touched two hours ago, seen once
+    two_hours_ago = timezone.now() - timedelta(hours=2)
+    TicketFactory(inbox=inbox, status=Status.OPEN, updated_at=two_hours_ago)
+    list_url = reverse("tickets:ticket-list")
+    agent_client.get(list_url, {"view": "all"})
+    # when the clock moves on a day
+    later = timezone.now() + timedelta(days=1)
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        page = agent_client.get(list_url, {"view": "all"}).text
+    # then the row tells the new age
+    assert "1\xa0day ago" in page
+
+
+def test_navigation_follows_renamed_inboxes_new_memberships_and_the_page(
+    agent_client, inbox, agent
+):
+    # given a navigation seen once
+    list_url = reverse("tickets:ticket-list")
+    assert ">Support<" in agent_client.get(list_url, {"view": "mine"}).text
+    # when the inbox is renamed and the agent joins another one
+    inbox.name = "Customer care"
+    inbox.save()
+    MembershipFactory(user=agent, inbox=InboxFactory(name="Billing"))
+    mine = agent_client.get(list_url, {"view": "mine"}).text
+    unassigned = agent_client.get(list_url, {"view": "unassigned"}).text
+    # then both inboxes show, and each page marks its own entry
+    assert ">Customer care<" in mine
+    assert ">Billing<" in mine
+    assert ">Support<" not in mine
+    assert re.search(r'view=mine" class="nav-item is-active"', mine)
+    assert re.search(r'view=unassigned" class="nav-item is-active"', unassigned)
+    assert not re.search(r'view=mine" class="nav-item is-active"', unassigned)
+
+
+def test_navigation_is_never_shared_between_users(client, inbox):
+    # given two agents of different inboxes, the first has seen a page
+    first = MembershipFactory(inbox=inbox).user
+    second = MembershipFactory(inbox=InboxFactory(name="Billing")).user
+    client.force_login(first)
+    client.get(reverse("tickets:ticket-list"))
+    # when the second opens the same page
+    client.force_login(second)
+    page = client.get(reverse("tickets:ticket-list")).text
+    # then only their own inbox is in their navigation
+    assert ">Billing<" in page
+    assert ">Support<" not in page
 
 
 def test_retry_form_carries_the_readers_own_csrf_token(inbox, ticket):
