@@ -123,19 +123,20 @@ def case_get_for_user(*, user: User, case_id: int) -> RecoveryCase:
 
 def case_for_ticket(*, ticket: Ticket) -> RecoveryCase | None:
     """The ticket's open case, else its latest closed one (the caller has
-    checked that the user may see the ticket). The case reuses the caller's
-    ticket: most tickets have no case, and joining the ticket again would
-    cost the page more than the lookup itself."""
+    checked that the user may see the ticket). Most tickets have none, so a
+    narrow lookup comes first; a found case reuses the caller's ticket."""
     still_open = Case(When(status=Status.CLOSED, then=1), default=0)
-    case = (
+    case_id = (
         RecoveryCase.objects.filter(ticket=ticket)
-        .select_related(*_PEOPLE)
         .order_by(still_open, "-opened_at", "-id")
+        .values_list("pk", flat=True)
         .first()
     )
-    if case is not None:
-        case.ticket = ticket
-        prefetch_related_objects([case], *_details())
+    if case_id is None:
+        return None
+    case = RecoveryCase.objects.select_related(*_PEOPLE).get(pk=case_id)
+    case.ticket = ticket
+    prefetch_related_objects([case], *_details())
     return case
 
 

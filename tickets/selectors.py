@@ -129,7 +129,8 @@ def ticket_get_for_user(*, user: User, reference: str) -> Ticket:
     """The ticket by reference if the user may see it, else 404."""
     ticket = (
         ticket_visible_to(user=user)
-        .select_related("inbox", "customer", "assignee", "component", "linked_to")
+        # The ticket it continues is rare: loaded only when the header shows it.
+        .select_related("inbox", "customer", "assignee", "component")
         .filter(reference=reference)
         .first()
     )

@@ -429,6 +429,16 @@ def test_thread_is_in_the_language_of_each_reader(client, inbox, ticket):
     assert "Interne Notiz" in german_page
 
 
+def test_ticket_page_links_the_closed_ticket_it_continues(agent_client, inbox):
+    # given a ticket opened by a reply to a closed one
+    earlier = TicketFactory(inbox=inbox, status=Status.CLOSED)
+    later = TicketFactory(inbox=inbox, linked_to=earlier)
+    # when its page is opened
+    page = agent_client.get(detail_url(later)).text
+    # then the header links the earlier ticket
+    assert f'<a href="{detail_url(earlier)}">continues {earlier.reference}</a>' in page
+
+
 def test_list_rows_show_changes_made_since_the_last_view(agent_client, inbox):
     # given a list seen once
     customer = CustomerFactory(name="Jo Old")
