@@ -165,18 +165,43 @@ def message_list_for_ticket(
 
 
 THREAD_WINDOW = 20
+# What tells a message's rendering apart (see tickets/thread.py), and its
+# ticket, which the related manager checks on every row.
+MESSAGE_HEAD = (
+    "ticket",
+    "kind",
+    "from_address",
+    "created_at",
+    "author_user__first_name",
+    "author_user__last_name",
+    "author_user__username",
+    "author_customer__name",
+    "outbound__status",
+)
 
 
 def message_window_for_ticket(
     *, ticket: Ticket, show_all: bool = False
 ) -> tuple[list[Message], bool]:
     """The latest messages of the thread in order, and whether earlier ones
-    were left out (long threads open at their end)."""
-    qs = message_list_for_ticket(ticket=ticket)
+    were left out (long threads open at their end). Only their heads are
+    loaded: kind, sender, authors' names and delivery state."""
+    qs = (
+        ticket.messages.select_related("author_user", "author_customer", "outbound")
+        .only(*MESSAGE_HEAD)
+        .order_by("created_at", "id")
+    )
     if show_all:
         return list(qs), False
     latest = list(qs.order_by("-created_at", "-id")[: THREAD_WINDOW + 1])
     return latest[:THREAD_WINDOW][::-1], len(latest) > THREAD_WINDOW
+
+
+def messages_in_full(*, ticket: Ticket, ids: list[int]) -> dict[int, Message]:
+    """Messages of the ticket by id, with authors, attachments and delivery."""
+    if not ids:
+        return {}
+    return message_list_for_ticket(ticket=ticket).in_bulk(ids)
 
 
 def assignee_choices_for_user(*, user: User) -> list:

@@ -20,6 +20,7 @@ from helpdesk.navigation import nav_badges_for, navigation_for
 from tickets import forms, selectors, services
 from tickets.mail.outbound import outbound_retry_now
 from tickets.models import Attachment, Message, Ticket
+from tickets.thread import thread_html
 
 PAGE_SIZE = 25
 STATUS_FILTERS = [
@@ -78,6 +79,7 @@ def nav_counts(request: HttpRequest) -> HttpResponse:
 
 
 def _ticket_context(
+    request: HttpRequest,
     ticket: Ticket,
     *,
     reply_form: forms.ReplyForm | None = None,
@@ -86,12 +88,12 @@ def _ticket_context(
     show_all: bool = False,
 ) -> dict:
     members = list(selectors.members_of_inbox(inbox=ticket.inbox))
-    thread, has_earlier = selectors.message_window_for_ticket(
+    heads, has_earlier = selectors.message_window_for_ticket(
         ticket=ticket, show_all=show_all
     )
     return {
         "ticket": ticket,
-        "thread": thread,
+        "thread": thread_html(request, ticket, heads),
         "has_earlier": has_earlier,
         "events": selectors.ticket_event_list(ticket=ticket),
         "members": members,
@@ -110,7 +112,7 @@ def ticket_detail(request: HttpRequest, reference: str) -> HttpResponse:
     """The conversation, the composer and the ticket's properties."""
     ticket = selectors.ticket_get_for_user(user=request.user, reference=reference)
     show_all = request.GET.get("thread") == "all"
-    context = _ticket_context(ticket, show_all=show_all)
+    context = _ticket_context(request, ticket, show_all=show_all)
     return render(request, "tickets/ticket_detail.html", context)
 
 
@@ -141,7 +143,7 @@ def _respond(
     ticket = selectors.ticket_get_for_user(
         user=request.user, reference=ticket.reference
     )
-    context = _ticket_context(ticket, **(draft or {}))
+    context = _ticket_context(request, ticket, **(draft or {}))
     if not request.htmx:
         return render(request, "tickets/ticket_detail.html", context)
     context["with_composer"] = composer

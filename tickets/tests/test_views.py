@@ -413,6 +413,18 @@ def test_thread_shows_a_delivery_that_changed_since_the_last_view(agent_client, 
     assert "550 mailbox full" in failed_page
 
 
+def test_thread_shows_an_authors_new_name(agent_client, inbox, ticket):
+    # given a colleague's note seen once
+    colleague = MembershipFactory(inbox=inbox, user__first_name="Kim").user
+    MessageFactory(ticket=ticket, kind=Message.Kind.NOTE, author_user=colleague)
+    assert "<strong>Kim" in agent_client.get(detail_url(ticket)).text
+    # when the colleague changes their name
+    colleague.first_name = "Kimberly"
+    colleague.save()
+    # then the thread names them anew
+    assert "<strong>Kimberly" in agent_client.get(detail_url(ticket)).text
+
+
 def test_thread_is_in_the_language_of_each_reader(client, inbox, ticket):
     # given an English and a German member, and a note in the thread
     MessageFactory(ticket=ticket, kind=Message.Kind.NOTE, body_text="Call back")
@@ -564,6 +576,31 @@ def test_list_runs_the_same_number_of_queries_for_5_and_25_tickets(
     many = _list_query_count(agent_client)
     # then
     assert many == few
+
+
+def _page_query_count(client: Client, ticket: Ticket) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(detail_url(ticket)).status_code == 200
+    return len(queries)
+
+
+def test_ticket_page_queries_do_not_grow_with_the_thread(agent_client, ticket):
+    # given a thread of 3 messages, one of them a reply with an attachment
+    MessageFactory.create_batch(2, ticket=ticket)
+    reply = MessageFactory(ticket=ticket, kind=Message.Kind.REPLY)
+    OutboundEmail.objects.create(message=reply)
+    Attachment.objects.create(
+        message=reply, file=ContentFile(b"x", name="a.txt"), filename="a.txt", size=1
+    )
+    short_cold = _page_query_count(agent_client, ticket)
+    short_warm = _page_query_count(agent_client, ticket)
+    # when it grows to 20 messages
+    MessageFactory.create_batch(17, ticket=ticket)
+    long_cold = _page_query_count(agent_client, ticket)
+    long_warm = _page_query_count(agent_client, ticket)
+    # then messages not rendered yet cost the same two queries, however many
+    assert long_cold == short_cold
+    assert long_warm == short_warm == short_cold - 2
 
 
 # --- navigation counts -------------------------------------------------------
