@@ -7,7 +7,6 @@ from django.utils.translation import gettext as _
 
 from followups import forms, mail, selectors
 from followups.models import FollowUp, Promise
-from tickets import selectors as ticket_selectors
 from tickets.models import Ticket
 
 
@@ -32,11 +31,9 @@ def _recovery_offer(ticket: Ticket, promise: Promise, *, prefix: str):
     )
 
 
-def panel_context(
-    *, user: AbstractBaseUser, ticket: Ticket, members: list | None = None
-) -> dict:
-    """Everything the promises and follow-ups panel of a ticket shows
-    (`members`: the inbox's memberships when the page has them already)."""
+def panel_context(*, user: AbstractBaseUser, ticket: Ticket) -> dict:
+    """Everything the promises and follow-ups panel of a ticket shows (its
+    forms for new ones load when opened)."""
     promises = selectors.promise_list_for_ticket(ticket=ticket)
     for promise in promises:
         promise.ticket = ticket
@@ -55,15 +52,11 @@ def panel_context(
     for followup in followups:
         followup.ticket = ticket
         with_row_forms(followup)
-    if members is None:
-        members = list(ticket_selectors.members_of_inbox(inbox=ticket.inbox))
     return {
         "ticket": ticket,
         "user": user,
         "promises": promises,
         "followups": followups,
-        "promise_form": forms.PromiseForm(),
-        "followup_form": forms.FollowUpForm(members=members),
     }
 
 

@@ -43,12 +43,16 @@ def _page(request: HttpRequest) -> int:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def promise_create(request: HttpRequest, reference: str) -> HttpResponse:
-    """Record a promise made to the customer ("refund by Friday")."""
+    """Record a promise made to the customer ("refund by Friday"); GET gives
+    the empty form for the ticket page's panel."""
     ticket = ticket_selectors.ticket_get_for_user(
         user=request.user, reference=reference
     )
+    if request.method == "GET":
+        context = {"ticket": ticket, "promise_form": forms.PromiseForm()}
+        return render(request, "followups/_promise_form.html", context)
     form = forms.PromiseForm(request.POST)
     attempt(
         request,
@@ -133,13 +137,20 @@ def promise_overdue(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def followup_create(request: HttpRequest, reference: str) -> HttpResponse:
-    """Schedule a follow-up on the ticket."""
+    """Schedule a follow-up on the ticket; GET gives the empty form for the
+    ticket page's panel."""
     ticket = ticket_selectors.ticket_get_for_user(
         user=request.user, reference=reference
     )
     members = list(ticket_selectors.members_of_inbox(inbox=ticket.inbox))
+    if request.method == "GET":
+        context = {
+            "ticket": ticket,
+            "followup_form": forms.FollowUpForm(members=members),
+        }
+        return render(request, "followups/_followup_form.html", context)
     form = forms.FollowUpForm(request.POST, members=members)
     attempt(
         request,

@@ -42,10 +42,14 @@ class _Drafts:
         self.draft = draft if draft and draft.get("case") == case_id else None
 
     def form(self, cls: type[django_forms.Form], **kwargs: Any) -> django_forms.Form:
+        return self.refused(cls, **kwargs) or cls(**kwargs)
+
+    def refused(self, cls: type[django_forms.Form], **kwargs: Any):
+        """The form bound to what was typed, if it was this one; else None."""
         name = cls.prefix or cls.__name__
         if self.draft and self.draft.get("form") == name:
             return cls(self.draft["data"], **kwargs)
-        return cls(**kwargs)
+        return None
 
 
 def _steps(case: RecoveryCase) -> list[dict[str, Any]]:
@@ -78,7 +82,8 @@ def panel_context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
     drafts = _Drafts(request, case)
     context: dict[str, Any] = {"ticket": ticket, "case": case}
     if case is None or not case.is_open:
-        context["open_form"] = drafts.form(forms.OpenCaseForm, ticket=ticket)
+        # Empty, it loads when opened; a refused one comes back filled in.
+        context["open_form"] = drafts.refused(forms.OpenCaseForm, ticket=ticket)
     if case is None:
         return context
     authority = selectors.authority_for(user=user, inbox_id=ticket.inbox_id)

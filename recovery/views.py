@@ -84,12 +84,16 @@ def _step(
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def case_open(request: HttpRequest, reference: str) -> HttpResponse:
-    """Open a recovery case on a ticket the user may see."""
+    """Open a recovery case on a ticket the user may see; GET gives the empty
+    form for the ticket page's panel."""
     ticket = ticket_selectors.ticket_get_for_user(
         user=request.user, reference=reference
     )
+    if request.method == "GET":
+        context = {"ticket": ticket, "open_form": forms.OpenCaseForm(ticket=ticket)}
+        return render(request, "recovery/_open_form.html", context)
     form = forms.OpenCaseForm(request.POST, ticket=ticket)
     ok = attempt(
         request,

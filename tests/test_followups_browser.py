@@ -92,3 +92,15 @@ def test_agent_sends_a_delay_notice_with_a_new_date_from_the_ticket_page(
     assert email.to == ["ada@mail.example"]
     assert "it leaves again today" in email.body
     page.screenshot(path=artifacts / "delay-notice-sent.png", full_page=True)
+
+    # and when the agent records a further promise in the form that loads on opening
+    panel.get_by_text("Record a promise", exact=True).click()
+    panel.get_by_label("What was promised").fill("Call back after delivery")
+    panel.get_by_label("Due", exact=True).first.fill(
+        (new_due + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    )
+    panel.get_by_role("button", name="Record promise").click()
+
+    # then it is listed with the others
+    expect(page.locator("#followups-panel")).to_contain_text("Call back after delivery")
+    assert ticket.promises.filter(what="Call back after delivery").exists()

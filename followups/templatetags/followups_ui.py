@@ -21,9 +21,7 @@ def followups_panel(context: template.Context, ticket: Ticket) -> dict:
     """The ticket page's promises and follow-ups."""
     request = context["request"]
     return {
-        **panel_context(
-            user=request.user, ticket=ticket, members=context.get("members")
-        ),
+        **panel_context(user=request.user, ticket=ticket),
         "request": request,
         "csrf_token": context.get("csrf_token"),
     }

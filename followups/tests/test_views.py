@@ -14,7 +14,7 @@ from followups.tests.factories import (
     PromiseFactory,
 )
 from tickets.models import Message, OutboundEmail, Ticket
-from tickets.tests.factories import InboxFactory, TicketFactory
+from tickets.tests.factories import InboxFactory, MembershipFactory, TicketFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -104,6 +104,10 @@ def test_promise_and_followup_actions_of_another_inbox_are_404(client_agent):
         reverse("followups:promise-create", args=[other.reference]),
     ):
         assert client_agent.post(url).status_code == 404
+    for name in ("followups:promise-create", "followups:followup-create"):
+        assert (
+            client_agent.get(reverse(name, args=[other.reference])).status_code == 404
+        )
     promise.refresh_from_db()
     assert promise.state == Promise.State.OPEN
 
@@ -266,6 +270,26 @@ def test_recording_a_promise_from_the_panel(client_agent, my_ticket):
     promise = Promise.objects.get(ticket=my_ticket)
     assert promise.what == "Refund by Friday"
     assert promise.events.get().to_state == Promise.State.OPEN
+
+
+def test_new_promise_and_followup_forms_load_when_opened(
+    client_agent, my_ticket, inbox
+):
+    # given a colleague in the inbox
+    colleague = MembershipFactory(inbox=inbox, user__first_name="Kim").user
+    # when the ticket page is shown, and then its two forms are opened
+    page = client_agent.get(my_ticket.get_absolute_url()).text
+    promise_form = client_agent.get(
+        reverse("followups:promise-create", args=[my_ticket.reference])
+    ).text
+    followup_form = client_agent.get(
+        reverse("followups:followup-create", args=[my_ticket.reference])
+    ).text
+    # then the page only links them, and each form comes with its CSRF token
+    assert 'name="promise-what"' not in page
+    assert 'name="promise-what"' in promise_form
+    assert "csrfmiddlewaretoken" in promise_form
+    assert f'<option value="{colleague.pk}">Kim' in followup_form
 
 
 def test_a_broken_first_response_answered_later_is_no_longer_overdue(

@@ -68,9 +68,34 @@ def ticket_page(client: Client, ticket) -> str:
 
 
 def test_a_ticket_without_a_case_offers_to_open_one(agent_client, ticket):
+    # given a ticket without a case; when its page, then the form are shown
     html = ticket_page(agent_client, ticket)
+    url = reverse("recovery:case-open", args=[ticket.reference])
+    form = agent_client.get(url).text
+    # then the page offers it and the form loads when opened
     assert "Open a recovery case" in html
-    assert reverse("recovery:case-open", args=[ticket.reference]) in html
+    assert f'hx-get="{url}"' in html
+    assert 'name="open-failure_type"' not in html
+    assert 'name="open-failure_type"' in form
+    assert "csrfmiddlewaretoken" in form
+
+
+def test_a_refused_open_form_comes_back_filled_in(agent_client, ticket):
+    # given an attempt to open a case without saying what went wrong
+    url = reverse("recovery:case-open", args=[ticket.reference])
+    agent_client.post(url, {"open-failure_type": "late_delivery", "open-summary": ""})
+    # when the page is shown again
+    html = ticket_page(agent_client, ticket)
+    # then the form is open, with the choice made and the reason
+    assert '<details class="rc-open-form" open>' in html
+    assert '<option value="late_delivery" selected>' in html
+    assert "This field is required." in html
+
+
+def test_the_open_form_of_another_inbox_is_404(agent_client):
+    other = TicketFactory(inbox=InboxFactory())
+    url = reverse("recovery:case-open", args=[other.reference])
+    assert agent_client.get(url).status_code == 404
 
 
 @pytest.mark.parametrize("status", [s for s in Status.values if s != Status.CLOSED])
