@@ -77,4 +77,7 @@ def test_agent_claims_an_unassigned_ticket_and_replies(
     page.reload()
     expect(page.locator(".msg-reply .delivery")).to_have_text(re.compile("Sent"))
     expect(page.locator("#ticket-header")).to_contain_text("Waiting on customer")
+    # and the history, loaded on opening, records the claim
+    page.locator("#ticket-sidebar").get_by_text("History", exact=True).click()
+    expect(page.locator("#ticket-sidebar .events")).to_contain_text("assigned it to")
     page.screenshot(path=artifacts / "ticket.png", full_page=True)

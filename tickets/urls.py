@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.ticket_list, name="ticket-list"),
     path("nav/counts/", views.nav_counts, name="nav-counts"),
     path("t/<str:reference>/", views.ticket_detail, name="ticket-detail"),
+    path("t/<str:reference>/history/", views.ticket_history, name="ticket-history"),
     path("t/<str:reference>/reply/", views.ticket_reply, name="ticket-reply"),
     path("t/<str:reference>/note/", views.ticket_note, name="ticket-note"),
     path("t/<str:reference>/claim/", views.ticket_claim, name="ticket-claim"),

@@ -95,7 +95,6 @@ def _ticket_context(
         "ticket": ticket,
         "thread": thread_html(request, ticket, heads),
         "has_earlier": has_earlier,
-        "events": selectors.ticket_event_list(ticket=ticket),
         "members": members,
         "reply_form": reply_form or forms.ReplyForm(ticket=ticket),
         "note_form": note_form or forms.NoteForm(),
@@ -114,6 +113,15 @@ def ticket_detail(request: HttpRequest, reference: str) -> HttpResponse:
     show_all = request.GET.get("thread") == "all"
     context = _ticket_context(request, ticket, show_all=show_all)
     return render(request, "tickets/ticket_detail.html", context)
+
+
+@login_required
+@require_GET
+def ticket_history(request: HttpRequest, reference: str) -> HttpResponse:
+    """The ticket's audit trail, loaded when its section is opened."""
+    ticket = selectors.ticket_get_for_user(user=request.user, reference=reference)
+    events = selectors.ticket_event_list(ticket=ticket)
+    return render(request, "tickets/_history.html", {"events": events})
 
 
 def ticket_action(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -35,7 +35,7 @@ def _reader(inbox, username, *, language, time_zone="UTC"):
 
 
 def _history_note(client, ticket) -> str:
-    response = client.get(reverse("tickets:ticket-detail", args=[ticket.reference]))
+    response = client.get(reverse("tickets:ticket-history", args=[ticket.reference]))
     assert response.status_code == 200
     return response.text
 

@@ -86,6 +86,21 @@ def test_ticket_page_of_another_inbox_is_404(agent_client, foreign_ticket):
     assert "you cannot see it" in response.text
 
 
+def test_history_of_a_ticket_loads_on_its_own_and_not_for_others(
+    agent_client, ticket, foreign_ticket
+):
+    # given a status change on the ticket
+    agent_client.post(action_url("ticket-status", ticket), {"status": Status.OPEN})
+    # when the page and its history are fetched
+    page = agent_client.get(detail_url(ticket)).text
+    history = agent_client.get(action_url("ticket-history", ticket)).text
+    foreign = agent_client.get(action_url("ticket-history", foreign_ticket))
+    # then the page links the history, which tells the change
+    assert f'hx-get="{action_url("ticket-history", ticket)}"' in page
+    assert "changed the status from New to Open" in history
+    assert foreign.status_code == 404
+
+
 FOREIGN_POSTS = [
     ("ticket-reply", {"reply-body_text": "Hello", "reply-status_after": ""}),
     ("ticket-note", {"note-body_text": "Psst"}),
