@@ -18,6 +18,12 @@ from tickets.models import Inbox, Ticket
 # nothing.
 RECENT_WINDOW = timedelta(minutes=15)
 
+# The local hour of the week (0: Monday 00:00 to 167: Sunday 23:00) of a
+# timestamp without time zone; case facts and ticket hours count it alike.
+_HOUR_OF_WEEK = (
+    "(extract(isodow FROM {local})::int - 1) * 24 + extract(hour FROM {local})::int"
+)
+
 _REFRESH_SQL = """
 INSERT INTO {fact} (
     case_id, inbox_id, ticket_id, customer_id, opened_at, arrived_at, agent_id,
@@ -33,8 +39,7 @@ SELECT c.id, t.inbox_id, t.id, t.customer_id, c.opened_at, t.created_at,
        EXTRACT(EPOCH FROM c.resolved_at - t.created_at) / 3600.0,
        pr.kept, pr.broken, pr.open,
        COALESCE(z.tz, ''),
-       (extract(isodow FROM t.created_at AT TIME ZONE z.tz)::int - 1) * 24
-           + extract(hour FROM t.created_at AT TIME ZONE z.tz)::int,
+       {arrived_how},
        date_trunc('week', c.opened_at AT TIME ZONE z.tz)::date,
        %(now)s
 FROM {case} c
@@ -106,7 +111,8 @@ def case_facts_refresh(*, since: datetime | None = None) -> int:
         "promise": Promise._meta.db_table,
     }
     where = _RECENT.format(**tables) if since is not None else ""
-    sql = _REFRESH_SQL.format(where=where, **tables)
+    arrived_how = _HOUR_OF_WEEK.format(local="(t.created_at AT TIME ZONE z.tz)")
+    sql = _REFRESH_SQL.format(where=where, arrived_how=arrived_how, **tables)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT set_config('jit', 'off', true)")
         zones = _inbox_zones()
@@ -154,8 +160,7 @@ gone AS (
 )
 INSERT INTO {hour} (inbox_id, hour, how, assignee_id, tickets, complaints)
 SELECT t.inbox_id, date_trunc('hour', t.created_at, 'UTC'),
-       (extract(isodow FROM t.local)::int - 1) * 24
-           + extract(hour FROM t.local)::int,
+       {how},
        t.assignee_id, count(*),
        count(*) FILTER (WHERE t.category = ANY(%(complaints)s))
 FROM r CROSS JOIN LATERAL (
@@ -237,7 +242,9 @@ def ticket_hours_refresh(
         if work:
             ids, tzs, froms, tos = (list(column) for column in zip(*work, strict=True))
             cursor.execute(
-                _TICKET_HOURS_SQL.format(**tables),
+                _TICKET_HOURS_SQL.format(
+                    how=_HOUR_OF_WEEK.format(local="t.local"), **tables
+                ),
                 {
                     "inbox_ids": ids,
                     "zones": tzs,
