@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from helpdesk.notes import render_event_note
+from helpdesk.notes import render_event_note, render_stored
 from tickets.models import Inbox, Message, Ticket
 
 # State values as plain tuples (Meta cannot see class attributes).
@@ -325,6 +325,10 @@ class FollowUp(models.Model):
         related_name="+",
     )
     outcome = models.TextField(_("outcome"), blank=True)
+    # When the system did it ("Answered the customer."), in the reader's
+    # language (helpdesk/notes.py).
+    outcome_code = models.CharField(max_length=64, blank=True)
+    outcome_params = models.JSONField(default=dict, blank=True)
     # The email the system sent for it.
     message = models.ForeignKey(
         Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -371,6 +375,11 @@ class FollowUp(models.Model):
     def note_text(self) -> str:
         """What to do, in the reader's language."""
         return render_event_note(self)
+
+    @property
+    def outcome_text(self) -> str:
+        """How it ended, in the reader's language."""
+        return render_stored(self.outcome, self.outcome_code, self.outcome_params)
 
     @property
     def is_active(self) -> bool:

@@ -152,10 +152,16 @@ def render_note(code: str, params: dict | None) -> str:
 def render_event_note(event: object) -> str:
     """What an event's (or follow-up's) note says: its sentence, then the
     person's text."""
-    text = event.note or ""
-    if not event.note_code:
+    return render_stored(event.note, event.note_code, event.note_params)
+
+
+def render_stored(text: str, code: str, params: dict | None) -> str:
+    """A stored system sentence (code and params) in the reader's language,
+    then the text a person wrote; text alone when there is no code."""
+    text = text or ""
+    if not code:
         return text
-    sentence = render_note(event.note_code, event.note_params)
+    sentence = render_note(code, params)
     if not sentence:
         return text
     if not text:

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from helpdesk.notes import render_event_note
+from helpdesk.notes import render_event_note, render_stored
 from tickets.models import Component, Message, Ticket
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -350,6 +350,10 @@ class Offer(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.TextField(_("reason"), blank=True)
+    # A system sentence before the reason ("Amount changed from ... to ..."),
+    # shown in the reader's language (helpdesk/notes.py).
+    decision_code = models.CharField(max_length=64, blank=True)
+    decision_params = models.JSONField(default=dict, blank=True)
     customer_answer = models.CharField(
         _("customer's answer"), max_length=8, choices=Answer, blank=True
     )
@@ -411,6 +415,13 @@ class Offer(models.Model):
     @property
     def is_amended(self) -> bool:
         return self.amount != self.requested_amount
+
+    @property
+    def decision_text(self) -> str:
+        """The decision's note in the reader's language."""
+        return render_stored(
+            self.decision_note, self.decision_code, self.decision_params
+        )
 
 
 class PromiseCheck(models.Model):

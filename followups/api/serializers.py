@@ -103,7 +103,9 @@ class FollowUpOutputSerializer(serializers.Serializer):
     fired_at = serializers.DateTimeField(allow_null=True)
     late_by_seconds = serializers.SerializerMethodField()
     done_at = serializers.DateTimeField(allow_null=True)
-    outcome = serializers.CharField()
+    outcome = serializers.CharField(
+        source="outcome_text", help_text="How it ended, in the requester's language."
+    )
     message_id = serializers.IntegerField(
         allow_null=True, help_text="The email the system sent for it."
     )

@@ -199,8 +199,8 @@ def followups_done_on_reply(*, ticket: Ticket, actor: User | None) -> int:
         )
     )
     for followup in running:
-        followup.outcome = _("Answered the customer.")
-        followup.save(update_fields=["outcome"])
+        followup.outcome_code = "answered_customer"
+        followup.save(update_fields=["outcome_code"])
         set_followup_state(
             followup, to=State.DONE, actor=actor, note=system_note("answered_customer")
         )

@@ -4,7 +4,7 @@ snooze, complete, cancel."""
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from followups import services
 from followups.models import FollowUp
@@ -182,6 +182,10 @@ def test_answering_the_customer_does_the_running_update_reminder(my_ticket, agen
     reminder.refresh_from_db()
     assert reminder.state == State.DONE
     assert reminder.done_by == agent
+    # and its outcome reads in each reader's language
+    assert reminder.outcome_text == "Answered the customer."
+    with translation.override("de"):
+        assert reminder.outcome_text == "Dem Kunden geantwortet."
 
 
 def test_update_reminder_fires_ahead_of_the_announced_time(my_ticket, agent):

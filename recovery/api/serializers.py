@@ -98,7 +98,11 @@ class OfferOutputSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     decided_by = UserOutputSerializer(allow_null=True)
     decided_at = serializers.DateTimeField(allow_null=True)
-    decision_note = serializers.CharField()
+    decision_note = serializers.CharField(
+        source="decision_text",
+        help_text="In the requester's language: any system sentence (an amount "
+        "changed), then the decider's reason.",
+    )
     customer_answer = enum(Offer.Answer, "OfferAnswer", allow_blank=True)
     answered_at = serializers.DateTimeField(allow_null=True)
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from helpdesk.exceptions import ConcurrentUpdate, DomainError
-from helpdesk.notes import render_note, system_note
+from helpdesk.notes import note_fields, system_note
 from recovery import selectors
 from recovery.models import CaseEvent, ChoiceRequest, Offer, RecoveryCase
 from recovery.services._base import (
@@ -221,22 +221,30 @@ def offer_approve(
         raise DomainError(
             _("The case has moved on; this offer can no longer be approved.")
         )
-    text = event_note = (note or "").strip()
+    event_note = note_fields((note or "").strip())
     if new_amount is not None and new_amount != offer.amount:
         event_note = system_note(
             "offer_amount_changed",
-            text=event_note,
+            text=event_note["note"],
             old=(offer.amount, offer.currency),
             new=(new_amount, offer.currency),
         )
-        changed = render_note("offer_amount_changed", event_note["note_params"])
-        text = f"{changed} {text}".strip()
         offer.amount = new_amount
     offer.status = Offer.Status.APPROVED
     offer.decided_by, offer.decided_at = actor, timezone.now()
-    offer.decision_note = text
+    offer.decision_note = event_note["note"]
+    offer.decision_code = event_note["note_code"]
+    offer.decision_params = event_note["note_params"]
     offer.save(
-        update_fields=["amount", "status", "decided_by", "decided_at", "decision_note"]
+        update_fields=[
+            "amount",
+            "status",
+            "decided_by",
+            "decided_at",
+            "decision_note",
+            "decision_code",
+            "decision_params",
+        ]
     )
     _event(
         offer.case,

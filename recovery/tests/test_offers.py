@@ -5,7 +5,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 from freezegun import freeze_time
 
 from helpdesk.exceptions import ConcurrentUpdate, DomainError
@@ -218,11 +218,21 @@ def test_a_manager_approves_and_the_maker_is_told(
 
 
 def test_a_manager_can_change_the_amount(db, pending, manager):
-    services.offer_approve(offer=pending, actor=manager, amount="80.00")
+    services.offer_approve(
+        offer=pending, actor=manager, amount="80.00", note="Half was shipped."
+    )
     pending.refresh_from_db()
     assert pending.amount == Decimal("80.00")
     assert pending.requested_amount == Decimal("120.00")
-    assert pending.decision_note.startswith("Amount changed from €120.00 to €80.00")
+    # the change is told in each reader's language, the reason as written
+    assert pending.decision_note == "Half was shipped."
+    assert pending.decision_text == (
+        "Amount changed from €120.00 to €80.00. Half was shipped."
+    )
+    with translation.override("de"):
+        assert pending.decision_text == (
+            "Betrag von 120,00 € auf 80,00 € geändert. Half was shipped."
+        )
 
 
 def test_a_manager_rejects_with_a_reason(db, pending, manager):
