@@ -566,13 +566,40 @@ def test_database_outage_leaves_the_message_on_the_server_for_the_next_poll(
     assert source.last_error == ""
 
 
+def test_a_poll_has_what_it_fetched_decided_by_one_task(
+    imap_server, source, monkeypatch
+):
+    # given three new complaints
+    imap_server.append(source.username, complaint(1), complaint(2), complaint(3))
+    queued = []
+    monkeypatch.setattr(
+        tasks.email_process_many_task, "delay", lambda **kw: queued.append(kw)
+    )
+    # when the mailbox is polled and the queued task runs, twice
+    imap.imap_poll(source_id=source.pk)
+    [job] = queued
+    tasks.email_process_many_task(**job)
+    tasks.email_process_many_task(**job)
+    # then one task carried all three, each became one ticket
+    assert (job["inbox_id"], len(job["inbound_ids"])) == (source.inbox_id, 3)
+    assert Ticket.objects.count() == 3
+    assert set(InboundEmail.objects.values_list("status", flat=True)) == {
+        InboundEmail.Status.PROCESSED
+    }
+
+
 def test_worker_lost_between_storing_and_parsing_is_finished_by_the_sweep(
     imap_server, source, monkeypatch
 ):
-    # given messages stored by a poll whose processing tasks never ran
+    # given messages stored by a poll that could not queue their processing
     imap_server.append(source.username, complaint(1), complaint(2))
-    monkeypatch.setattr(tasks.email_process_task, "delay", lambda **kwargs: None)
-    imap.imap_poll(source_id=source.pk)
+
+    def queue_unreachable(**kwargs):
+        raise ConnectionRefusedError("broker down")
+
+    monkeypatch.setattr(tasks.email_process_many_task, "delay", queue_unreachable)
+    result = imap.imap_poll(source_id=source.pk)
+    assert (result.stored, result.error) == (2, "")
     monkeypatch.undo()
     assert set(InboundEmail.objects.values_list("status", flat=True)) == {
         InboundEmail.Status.RECEIVED

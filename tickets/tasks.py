@@ -37,6 +37,18 @@ def email_process_task(*, inbound_id: int) -> None:
     intake.email_process(inbound_id=inbound_id)
 
 
+@shared_task(
+    name="tickets.email_process_many",
+    acks_late=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+    max_retries=8,
+)
+def email_process_many_task(*, inbox_id: int, inbound_ids: list[int]) -> None:
+    """Process stored emails of one inbox together; safe to run more than once."""
+    intake.email_process_many(inbox_id=inbox_id, inbound_ids=inbound_ids)
+
+
 @shared_task(name="tickets.email_sweep", acks_late=True)
 def email_sweep_task() -> int:
     """Re-enqueue stored emails whose processing task was lost."""

@@ -171,6 +171,7 @@ def _take_batch(
 ) -> None:
     fetched = client.fetch(batch, ["BODY.PEEK[]"])
     taken: list[int] = []
+    stored: list[int] = []
     done_up_to = source.last_uid
     failure: Exception | None = None
     for uid in batch:
@@ -190,7 +191,6 @@ def _take_batch(
                 inbox=source.inbox,
                 raw=bytes(raw),
                 source=InboundEmail.Source.IMAP,
-                enqueue=True,
             )
         except (OperationalError, InterfaceError) as exc:
             # Not stored, so not flagged: the next poll takes it again.
@@ -200,8 +200,11 @@ def _take_batch(
             result.duplicates += 1
         else:
             result.stored += 1
+            stored.append(row.pk)
         taken.append(uid)
         done_up_to = uid
+    # One task decides the whole fetch: threads and promises set-wise.
+    intake.email_process_later(inbox=source.inbox, inbound_ids=stored)
     if taken:
         _after_import(client, source, taken)
     if done_up_to != source.last_uid:

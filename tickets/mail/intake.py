@@ -57,6 +57,8 @@ __all__ = [
     "email_ingest",
     "email_ingest_many",
     "email_process",
+    "email_process_later",
+    "email_process_many",
     "email_receive",
     "email_reprocess",
     "inbound_pending_ids",
@@ -393,6 +395,26 @@ def email_process(*, inbound_id: int) -> InboundEmail:
     """Act on one stored email exactly once; a failure quarantines it with its
     error. Calling it again for a handled row changes nothing."""
     return _process([(inbound_id, None)], inbox=None)[0]
+
+
+def email_process_many(*, inbox_id: int, inbound_ids: list[int]) -> list[InboundEmail]:
+    """email_process for stored emails of one inbox (a mailbox fetch), decided
+    together in one transaction; should that fail, each is processed alone."""
+    inbox = Inbox.objects.get(pk=inbox_id)
+    return _process([(pk, None) for pk in inbound_ids], inbox=inbox)
+
+
+def email_process_later(*, inbox: Inbox, inbound_ids: list[int]) -> None:
+    """Queue one processing task for stored emails of the inbox. Should the
+    queue be unreachable, the sweep finds them stored and queues them later."""
+    if not inbound_ids:
+        return
+    from tickets.tasks import email_process_many_task
+
+    try:
+        email_process_many_task.delay(inbox_id=inbox.pk, inbound_ids=inbound_ids)
+    except Exception:
+        logger.exception("processing of %s stored emails not queued", len(inbound_ids))
 
 
 def email_reprocess(*, inbound_id: int) -> InboundEmail:
