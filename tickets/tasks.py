@@ -51,11 +51,12 @@ def email_process_many_task(*, inbox_id: int, inbound_ids: list[int]) -> None:
 
 @shared_task(name="tickets.email_sweep", acks_late=True)
 def email_sweep_task() -> int:
-    """Re-enqueue stored emails whose processing task was lost."""
-    ids = intake.inbound_pending_ids()
-    for inbound_id in ids:
-        email_process_task.delay(inbound_id=inbound_id)
-    return len(ids)
+    """Re-enqueue stored emails whose processing task was lost, one task
+    per inbox."""
+    pending = intake.inbound_pending_by_inbox()
+    for inbox_id, inbound_ids in pending.items():
+        email_process_many_task.delay(inbox_id=inbox_id, inbound_ids=inbound_ids)
+    return sum(len(ids) for ids in pending.values())
 
 
 @shared_task(name="tickets.imap_poll", acks_late=True)

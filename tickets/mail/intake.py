@@ -61,7 +61,7 @@ __all__ = [
     "email_process_many",
     "email_receive",
     "email_reprocess",
-    "inbound_pending_ids",
+    "inbound_pending_by_inbox",
     "outcome_bucket",
 ]
 
@@ -428,15 +428,19 @@ def email_reprocess(*, inbound_id: int) -> InboundEmail:
         return email_process(inbound_id=inbound_id)
 
 
-def inbound_pending_ids(*, limit: int = 500) -> list[int]:
-    """Stored emails whose processing task seems lost."""
-    return list(
+def inbound_pending_by_inbox(*, limit: int = 500) -> dict[int, list[int]]:
+    """Stored emails whose processing task seems lost, by inbox, oldest first."""
+    rows = (
         InboundEmail.objects.filter(
             status=Status.RECEIVED, received_at__lt=timezone.now() - STALE_RECEIVED
         )
-        .order_by("received_at")
-        .values_list("pk", flat=True)[:limit]
+        .order_by("received_at", "pk")
+        .values_list("inbox_id", "pk")[:limit]
     )
+    pending: dict[int, list[int]] = {}
+    for inbox_id, pk in rows:
+        pending.setdefault(inbox_id, []).append(pk)
+    return pending
 
 
 def _process(
