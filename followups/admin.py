@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from followups import services
 from followups.models import (
+    WEEKDAYS,
     FollowUp,
     FollowUpEvent,
     InboxFollowupSettings,
@@ -19,7 +20,7 @@ from followups.models import (
     PromiseEvent,
     SatisfactionAnswer,
 )
-from followups.services.settings import clean_warning_windows
+from followups.services.settings import clean_business_hours, clean_warning_windows
 from helpdesk.exceptions import DomainError
 
 
@@ -29,16 +30,40 @@ class InboxFollowupSettingsForm(forms.ModelForm):
         fields = (
             "inbox",
             "warning_windows",
+            "work_starts",
+            "work_ends",
+            "workdays",
+            "holidays",
             "satisfaction_delay",
             "check_back_delay",
             "update_reminder_lead",
         )
+
+    workdays = forms.TypedMultipleChoiceField(
+        label=_("working days"),
+        choices=WEEKDAYS,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+    )
 
     def clean_warning_windows(self) -> dict:
         try:
             return clean_warning_windows(self.cleaned_data["warning_windows"])
         except DomainError as exc:
             raise ValidationError(exc.message) from None
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if {"work_starts", "work_ends", "workdays"} <= data.keys():
+            try:
+                clean_business_hours(
+                    starts=data["work_starts"],
+                    ends=data["work_ends"],
+                    workdays=data["workdays"],
+                )
+            except DomainError as exc:
+                raise ValidationError(exc.message) from None
+        return data
 
 
 @admin.register(InboxFollowupSettings)
@@ -62,6 +87,10 @@ class InboxFollowupSettingsAdmin(admin.ModelAdmin):
             satisfaction_delay=obj.satisfaction_delay,
             check_back_delay=obj.check_back_delay,
             update_reminder_lead=obj.update_reminder_lead,
+            work_starts=obj.work_starts,
+            work_ends=obj.work_ends,
+            workdays=obj.workdays,
+            holidays=obj.holidays,
         )
 
 

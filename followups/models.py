@@ -2,14 +2,16 @@
 staff notifications and the per-inbox settings that drive them."""
 
 import secrets
-from datetime import timedelta
+from datetime import time, timedelta
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from followups.worktime import BusinessHours
 from helpdesk.notes import render_event_note, render_stored
 from tickets.models import Inbox, Message, Ticket
 
@@ -26,9 +28,24 @@ def _nonce() -> str:
     return secrets.token_urlsafe(12)
 
 
+def default_workdays() -> list[int]:
+    return [0, 1, 2, 3, 4]  # Monday .. Friday
+
+
+WEEKDAYS = [
+    (0, _("Monday")),
+    (1, _("Tuesday")),
+    (2, _("Wednesday")),
+    (3, _("Thursday")),
+    (4, _("Friday")),
+    (5, _("Saturday")),
+    (6, _("Sunday")),
+]
+
+
 def default_warning_windows() -> dict[str, dict]:
     """How long before its due time a promise counts as at risk, per kind;
-    `working` windows count business hours (Mon-Fri 9-17, inbox time zone)."""
+    `working` windows count the inbox's business hours."""
     return {
         "first_response": {"hours": 4, "working": True},
         "next_update": {"hours": 2, "working": True},
@@ -51,8 +68,22 @@ class InboxFollowupSettings(models.Model):
         default=default_warning_windows,
         help_text=_(
             'Per promise kind: {"hours": 4, "working": true}. Working hours '
-            "are Monday to Friday, 9:00 to 17:00 in the inbox's time zone."
+            "are the inbox's business hours below, in its time zone."
         ),
+    )
+    work_starts = models.TimeField(_("working day starts"), default=time(9, 0))
+    work_ends = models.TimeField(_("working day ends"), default=time(17, 0))
+    workdays = ArrayField(
+        models.PositiveSmallIntegerField(choices=WEEKDAYS),
+        default=default_workdays,
+        verbose_name=_("working days"),
+    )
+    holidays = ArrayField(
+        models.DateField(),
+        default=list,
+        blank=True,
+        verbose_name=_("holidays"),
+        help_text=_("Days without business hours, e.g. 2026-12-24,2026-12-25."),
     )
     satisfaction_delay = models.DurationField(
         _("satisfaction check after resolution"), default=timedelta(days=1)
@@ -72,6 +103,15 @@ class InboxFollowupSettings(models.Model):
 
     def __str__(self) -> str:
         return str(self.inbox)
+
+    @property
+    def business_hours(self) -> BusinessHours:
+        return BusinessHours(
+            starts=self.work_starts,
+            ends=self.work_ends,
+            workdays=frozenset(self.workdays),
+            holidays=frozenset(self.holidays),
+        )
 
 
 class Promise(models.Model):

@@ -63,6 +63,7 @@ def warn_at_for(
         hours=float(window.get("hours", 4)),
         working=bool(window.get("working", True)),
         time_zone=ticket.inbox.time_zone,
+        schedule=config.business_hours,
     )
     halfway = created_at + (due_at - created_at) / 2
     return max(start, halfway)

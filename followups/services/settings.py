@@ -1,6 +1,7 @@
 """Per-inbox settings of promises and follow-ups."""
 
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import date, time, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -36,6 +37,18 @@ def clean_warning_windows(windows: Any) -> dict[str, dict]:
     return cleaned
 
 
+def clean_business_hours(
+    *, starts: time, ends: time, workdays: Iterable[int]
+) -> list[int]:
+    """The working days, sorted, once the day and week make sense."""
+    days = sorted(set(workdays))
+    if not days or not set(days) <= set(range(7)):
+        raise DomainError(_("Choose at least one working day."))
+    if ends <= starts:
+        raise DomainError(_("The working day must end after it starts."))
+    return days
+
+
 @transaction.atomic
 def inbox_settings_update(
     *,
@@ -45,11 +58,24 @@ def inbox_settings_update(
     satisfaction_delay: timedelta | None = None,
     check_back_delay: timedelta | None = None,
     update_reminder_lead: timedelta | None = None,
+    work_starts: time | None = None,
+    work_ends: time | None = None,
+    workdays: Iterable[int] | None = None,
+    holidays: Iterable[date] | None = None,
 ) -> InboxFollowupSettings:
     """Save the inbox's settings; running promises get new warning times."""
     config, _created = InboxFollowupSettings.objects.select_for_update().get_or_create(
         inbox=inbox
     )
+    config.work_starts = work_starts or config.work_starts
+    config.work_ends = work_ends or config.work_ends
+    config.workdays = clean_business_hours(
+        starts=config.work_starts,
+        ends=config.work_ends,
+        workdays=config.workdays if workdays is None else workdays,
+    )
+    if holidays is not None:
+        config.holidays = sorted(set(holidays))
     if warning_windows is not None:
         config.warning_windows = {
             **config.warning_windows,

@@ -1,7 +1,7 @@
 """Reminders to staff: the email digest of unread ones, each reminder once,
 and the admin pages."""
 
-from datetime import timedelta
+from datetime import date, time, timedelta
 
 import pytest
 from django.core import mail as django_mail
@@ -101,6 +101,10 @@ def test_admin_pages_open_and_settings_save_through_the_service(client, inbox):
         {
             "inbox": inbox.pk,
             "warning_windows": '{"delivery": {"hours": 48, "working": false}}',
+            "work_starts": "08:00",
+            "work_ends": "16:30",
+            "workdays": ["0", "1", "2", "3", "4", "5"],
+            "holidays": "2026-12-24,2026-12-25",
             "satisfaction_delay": "2 00:00:00",
             "check_back_delay": "5 00:00:00",
             "update_reminder_lead": "01:00:00",
@@ -113,6 +117,30 @@ def test_admin_pages_open_and_settings_save_through_the_service(client, inbox):
     assert config.warning_windows["delivery"] == {"hours": 48, "working": False}
     assert config.warning_windows["first_response"]["hours"] == 4
     assert config.check_back_delay == timedelta(days=5)
+    assert (config.work_starts, config.work_ends) == (time(8, 0), time(16, 30))
+    assert config.workdays == [0, 1, 2, 3, 4, 5]
+    assert config.holidays == [date(2026, 12, 24), date(2026, 12, 25)]
+
+
+def test_admin_refuses_a_working_day_that_ends_before_it_starts(client, inbox):
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    response = client.post(
+        reverse("admin:followups_inboxfollowupsettings_add"),
+        {
+            "inbox": inbox.pk,
+            "warning_windows": "{}",
+            "work_starts": "17:00",
+            "work_ends": "09:00",
+            "workdays": ["0"],
+            "satisfaction_delay": "1 00:00:00",
+            "check_back_delay": "4 00:00:00",
+            "update_reminder_lead": "01:00:00",
+        },
+    )
+    assert response.status_code == 200
+    assert "The working day must end after it starts." in response.text
+    assert not InboxFollowupSettings.objects.exists()
 
 
 def test_admin_refuses_an_unknown_kind_in_the_windows(client, inbox):
@@ -123,6 +151,9 @@ def test_admin_refuses_an_unknown_kind_in_the_windows(client, inbox):
         {
             "inbox": inbox.pk,
             "warning_windows": '{"moon": {"hours": 1}}',
+            "work_starts": "09:00",
+            "work_ends": "17:00",
+            "workdays": ["0"],
             "satisfaction_delay": "1 00:00:00",
             "check_back_delay": "4 00:00:00",
             "update_reminder_lead": "01:00:00",

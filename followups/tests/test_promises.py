@@ -1,7 +1,7 @@
 """Promises: working-hours windows, the at-risk and broken scan with frozen
 time, renegotiation history, delay notices, and what keeps a promise."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -51,6 +51,22 @@ def test_working_time_is_counted_in_the_inbox_time_zone(due, hours, expected):
     start = worktime.subtract_working_time(due, timedelta(hours=hours), "Europe/Berlin")
     # then
     assert start == expected
+
+
+def test_working_time_skips_holidays_and_follows_the_inbox_week():
+    # given a shop open Tuesday to Saturday, 10 to 14, closed on 14 March
+    shop = worktime.BusinessHours(
+        starts=time(10, 0),
+        ends=time(14, 0),
+        workdays=frozenset({1, 2, 3, 4, 5}),
+        holidays=frozenset({date(2025, 3, 14)}),
+    )
+    # when 6 working hours are counted back from Monday 17 March, 12:00
+    start = worktime.subtract_working_time(
+        berlin(2025, 3, 17, 12, 0), timedelta(hours=6), "Europe/Berlin", shop
+    )
+    # then Monday and the holiday Friday count nothing: 4 on Saturday, 2 on Thursday
+    assert start == berlin(2025, 3, 13, 12, 0)
 
 
 # --- at risk and broken ------------------------------------------------------
@@ -156,6 +172,33 @@ def test_inbox_window_setting_moves_the_warning_of_running_promises(
     # then
     promise.refresh_from_db()
     assert promise.warn_at == berlin(2025, 3, 10, 11, 0)
+
+
+def test_a_holiday_moves_the_warning_of_running_promises(assigned_ticket, inbox):
+    # given a response due Monday noon, warned 4 working hours ahead (Friday 16:00)
+    promise = _first_response_due_monday_noon(assigned_ticket)
+    # when the inbox makes that Monday a holiday
+    with freeze_time(berlin(2025, 3, 6, 9, 0)):
+        config = services.inbox_settings_update(
+            inbox=inbox, actor=None, holidays=[date(2025, 3, 10)]
+        )
+    # then all four hours come from Friday
+    promise.refresh_from_db()
+    assert config.holidays == [date(2025, 3, 10)]
+    assert promise.warn_at == berlin(2025, 3, 7, 13, 0)
+
+
+@pytest.mark.parametrize(
+    "hours",
+    [
+        {"workdays": []},
+        {"workdays": [7]},
+        {"work_starts": time(17, 0), "work_ends": time(9, 0)},
+    ],
+)
+def test_business_hours_without_working_time_are_refused(inbox, hours):
+    with pytest.raises(DomainError):
+        services.inbox_settings_update(inbox=inbox, actor=None, **hours)
 
 
 def test_unknown_kind_in_warning_windows_is_refused(inbox):
