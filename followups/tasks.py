@@ -1,13 +1,10 @@
 """Thin Celery wrappers around the followups services and dispatcher."""
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
 
 from followups import dispatcher
 from followups.services import notifications, promises
-
-# A deadlock victim or a dropped connection is worth another go.
-TRANSIENT = (OperationalError, InterfaceError)
+from helpdesk.celery import retried
 
 
 @shared_task(name="followups.followup_dispatch", acks_late=True)
@@ -18,10 +15,7 @@ def followup_dispatch_task() -> int:
 
 @shared_task(
     name="followups.followup_fire",
-    acks_late=True,
-    autoretry_for=TRANSIENT,
-    retry_backoff=True,
-    max_retries=8,
+    **retried(max_retries=8),
 )
 def followup_fire_task(*, followup_ids: list[int]) -> int:
     """Fire the listed follow-ups that are still due; safe to run more than once."""
@@ -36,10 +30,7 @@ def outbox_send_batch_task(*, outbound_ids: list[int]) -> int:
 
 @shared_task(
     name="followups.promise_scan",
-    acks_late=True,
-    autoretry_for=TRANSIENT,
-    retry_backoff=True,
-    max_retries=5,
+    **retried(max_retries=5),
 )
 def promise_scan_task() -> dict:
     """Mark promises at risk and broken; a full batch runs again at once."""

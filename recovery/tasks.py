@@ -6,17 +6,13 @@ from smtplib import SMTPException
 
 from celery import shared_task
 
+from helpdesk.celery import retried
 from recovery import selectors, services
 
 SWEEP_AFTER = timedelta(minutes=5)
 SWEEP_BATCH = 200
 
-RETRY = {
-    "acks_late": True,
-    "autoretry_for": (SMTPException, OSError),
-    "retry_backoff": True,
-    "max_retries": 5,
-}
+RETRY = retried(on=(SMTPException, OSError), max_retries=5)
 
 
 @shared_task(name="recovery.offer_notify_managers", **RETRY)

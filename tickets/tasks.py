@@ -1,8 +1,8 @@
 """Thin Celery wrappers around the tickets services."""
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
 
+from helpdesk.celery import retried
 from tickets.mail import imap, intake, outbound
 
 
@@ -25,22 +25,13 @@ def outbound_sweep_task() -> int:
     return len(ids)
 
 
-# Processing waits out a database that is away for a moment.
-_RETRIED_ON_DATABASE_OUTAGE = {
-    "acks_late": True,
-    "autoretry_for": (OperationalError, InterfaceError),
-    "retry_backoff": True,
-    "max_retries": 8,
-}
-
-
-@shared_task(name="tickets.email_process", **_RETRIED_ON_DATABASE_OUTAGE)
+@shared_task(name="tickets.email_process", **retried())
 def email_process_task(*, inbound_id: int) -> None:
     """Process one stored inbound email; safe to run more than once."""
     intake.email_process(inbound_id=inbound_id)
 
 
-@shared_task(name="tickets.email_process_many", **_RETRIED_ON_DATABASE_OUTAGE)
+@shared_task(name="tickets.email_process_many", **retried())
 def email_process_many_task(*, inbox_id: int, inbound_ids: list[int]) -> None:
     """Process stored emails of one inbox together; safe to run more than once."""
     intake.email_process_many(inbox_id=inbox_id, inbound_ids=inbound_ids)

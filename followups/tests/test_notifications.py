@@ -122,42 +122,32 @@ def test_admin_pages_open_and_settings_save_through_the_service(client, inbox):
     assert config.holidays == [date(2026, 12, 24), date(2026, 12, 25)]
 
 
-def test_admin_refuses_a_working_day_that_ends_before_it_starts(client, inbox):
-    admin = UserFactory(is_staff=True, is_superuser=True)
-    client.force_login(admin)
-    response = client.post(
-        reverse("admin:followups_inboxfollowupsettings_add"),
-        {
-            "inbox": inbox.pk,
-            "warning_windows": "{}",
-            "work_starts": "17:00",
-            "work_ends": "09:00",
-            "workdays": ["0"],
-            "satisfaction_delay": "1 00:00:00",
-            "check_back_delay": "4 00:00:00",
-            "update_reminder_lead": "01:00:00",
-        },
+def _add_settings(client, inbox, **changes):
+    """Post the admin's add form of follow-up settings as a superuser."""
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    form = {
+        "inbox": inbox.pk,
+        "warning_windows": "{}",
+        "work_starts": "09:00",
+        "work_ends": "17:00",
+        "workdays": ["0"],
+        "satisfaction_delay": "1 00:00:00",
+        "check_back_delay": "4 00:00:00",
+        "update_reminder_lead": "01:00:00",
+    }
+    return client.post(
+        reverse("admin:followups_inboxfollowupsettings_add"), form | changes
     )
+
+
+def test_admin_refuses_a_working_day_that_ends_before_it_starts(client, inbox):
+    response = _add_settings(client, inbox, work_starts="17:00", work_ends="09:00")
     assert response.status_code == 200
     assert "The working day must end after it starts." in response.text
     assert not InboxFollowupSettings.objects.exists()
 
 
 def test_admin_refuses_an_unknown_kind_in_the_windows(client, inbox):
-    admin = UserFactory(is_staff=True, is_superuser=True)
-    client.force_login(admin)
-    response = client.post(
-        reverse("admin:followups_inboxfollowupsettings_add"),
-        {
-            "inbox": inbox.pk,
-            "warning_windows": '{"moon": {"hours": 1}}',
-            "work_starts": "09:00",
-            "work_ends": "17:00",
-            "workdays": ["0"],
-            "satisfaction_delay": "1 00:00:00",
-            "check_back_delay": "4 00:00:00",
-            "update_reminder_lead": "01:00:00",
-        },
-    )
+    response = _add_settings(client, inbox, warning_windows='{"moon": {"hours": 1}}')
     assert response.status_code == 200
     assert not InboxFollowupSettings.objects.exists()

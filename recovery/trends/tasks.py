@@ -2,18 +2,15 @@
 refresh of the trend facts (case facts and ticket hours)."""
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
+from helpdesk.celery import retried
 from recovery.trends import services
 
 
 @shared_task(
     name="recovery.prevention_remind_overdue",
-    acks_late=True,
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=True,
-    max_retries=5,
+    **retried(max_retries=5),
 )
 def prevention_remind_overdue_task() -> int:
     """Remind each owner once per overdue prevention action; a full batch
@@ -26,10 +23,7 @@ def prevention_remind_overdue_task() -> int:
 
 @shared_task(
     name="recovery.case_facts_refresh_recent",
-    acks_late=True,
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=True,
-    max_retries=3,
+    **retried(max_retries=3),
 )
 def case_facts_refresh_recent_task() -> int:
     """Bring the trend facts of recently changed cases up to date, and count
