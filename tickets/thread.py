@@ -20,6 +20,9 @@ from tickets.templatetags.tickets_ui import author
 
 TEMPLATE = "tickets/_message.html"
 KEEP_SECONDS = 3600
+# A long newsletter-style email is rendered each time rather than kept: the
+# cache holds up to 20,000 fragments per process.
+KEEP_MAX_CHARS = 64_000
 
 
 def _key(message: Message) -> str | None:
@@ -51,7 +54,12 @@ def thread_html(
         for pk in missing
     }
     store.set_many(
-        {keys[pk]: html for pk, html in fresh.items() if keys[pk]}, KEEP_SECONDS
+        {
+            keys[pk]: html
+            for pk, html in fresh.items()
+            if keys[pk] and len(html) <= KEEP_MAX_CHARS
+        },
+        KEEP_SECONDS,
     )
     # Rendered by our own template, which escapes what it shows.
     return [mark_safe(kept.get(keys[m.pk]) or fresh[m.pk]) for m in heads]  # noqa: S308
