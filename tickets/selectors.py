@@ -165,34 +165,26 @@ def message_list_for_ticket(
 
 
 THREAD_WINDOW = 20
-# What tells a message's rendering apart (see tickets/thread.py), and its
-# ticket, which the related manager checks on every row.
+# What a thread message's rendering depends on besides its stored text (see
+# tickets/thread.py): its delivery state and the names of its authors.
 MESSAGE_HEAD = (
-    "ticket",
-    "kind",
-    "from_address",
-    "created_at",
+    "pk",
+    "outbound__status",
     "author_user__first_name",
     "author_user__last_name",
     "author_user__username",
     "author_customer__name",
-    "outbound__status",
 )
 
 
 def message_window_for_ticket(
     *, ticket: Ticket, show_all: bool = False
-) -> tuple[list[Message], bool]:
-    """The latest messages of the thread in order, and whether earlier ones
-    were left out (long threads open at their end). Only their heads are
-    loaded: kind, sender, authors' names and delivery state."""
-    qs = (
-        ticket.messages.select_related("author_user", "author_customer", "outbound")
-        .only(*MESSAGE_HEAD)
-        .order_by("created_at", "id")
-    )
+) -> tuple[list, bool]:
+    """The latest messages of the thread in order, as heads (MESSAGE_HEAD), and
+    whether earlier ones were left out (long threads open at their end)."""
+    qs = ticket.messages.values_list(*MESSAGE_HEAD, named=True)
     if show_all:
-        return list(qs), False
+        return list(qs.order_by("created_at", "id")), False
     latest = list(qs.order_by("-created_at", "-id")[: THREAD_WINDOW + 1])
     return latest[:THREAD_WINDOW][::-1], len(latest) > THREAD_WINDOW
 

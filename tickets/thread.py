@@ -1,7 +1,7 @@
 """The ticket page's conversation, rendered message by message.
 
 A stored message does not change; what it shows besides its text does (the
-delivery state, the author's name, the reader's language and time zone), and
+delivery state, the authors' names, the reader's language and time zone), and
 that is its key. Each message is rendered once per process and kept; only
 messages not rendered yet are loaded in full. A failed delivery carries a
 form with the reader's CSRF token and is never kept."""
@@ -15,8 +15,7 @@ from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 
 from tickets import selectors
-from tickets.models import Message, OutboundEmail, Ticket
-from tickets.templatetags.tickets_ui import author
+from tickets.models import OutboundEmail, Ticket
 
 TEMPLATE = "tickets/_message.html"
 KEEP_SECONDS = 3600
@@ -25,27 +24,21 @@ KEEP_SECONDS = 3600
 KEEP_MAX_CHARS = 64_000
 
 
-def _key(message: Message) -> str | None:
-    outbound = getattr(message, "outbound", None)
-    status = outbound.status if outbound else ""
-    if status == OutboundEmail.Status.FAILED:
+def _key(head) -> str | None:
+    if head.outbound__status == OutboundEmail.Status.FAILED:
         return None
     facts = (
-        message.pk,
-        status,
-        author(message),
+        *head,
         translation.get_language(),
         timezone.get_current_timezone_name(),
     )
     return "thread:" + md5(repr(facts).encode(), usedforsecurity=False).hexdigest()
 
 
-def thread_html(
-    request: HttpRequest, ticket: Ticket, heads: list[Message]
-) -> list[SafeString]:
+def thread_html(request: HttpRequest, ticket: Ticket, heads: list) -> list[SafeString]:
     """Each message of `heads` (from message_window_for_ticket) as HTML."""
     store = caches["fragments"]
-    keys = {m.pk: _key(m) for m in heads}
+    keys = {head.pk: _key(head) for head in heads}
     kept = store.get_many([key for key in keys.values() if key])
     missing = [pk for pk, key in keys.items() if key not in kept]
     full = selectors.messages_in_full(ticket=ticket, ids=missing)
@@ -62,4 +55,4 @@ def thread_html(
         KEEP_SECONDS,
     )
     # Rendered by our own template, which escapes what it shows.
-    return [mark_safe(kept.get(keys[m.pk]) or fresh[m.pk]) for m in heads]  # noqa: S308
+    return [mark_safe(kept.get(keys[h.pk]) or fresh[h.pk]) for h in heads]  # noqa: S308
