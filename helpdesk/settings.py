@@ -71,7 +71,8 @@ TEMPLATES = [
 ]
 FORM_RENDERER = "helpdesk.renderers.FastFormRenderer"
 
-# Rendered messages of the ticket thread, per process (see tickets/_thread.html).
+# What each process has rendered of thread messages, list rows and the
+# navigation (tickets/thread.py, _ticket_table.html, _nav.html).
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "fragments": {

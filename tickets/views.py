@@ -95,7 +95,6 @@ def _ticket_context(
         "ticket": ticket,
         "thread": thread_html(request, ticket, heads),
         "has_earlier": has_earlier,
-        "members": members,
         "reply_form": reply_form or forms.ReplyForm(ticket=ticket),
         "note_form": note_form or forms.NoteForm(),
         "assign_form": forms.AssignForm(ticket=ticket, members=members),

@@ -67,8 +67,10 @@ def inbox_settings_update(
     config, _created = InboxFollowupSettings.objects.select_for_update().get_or_create(
         inbox=inbox
     )
-    config.work_starts = work_starts or config.work_starts
-    config.work_ends = work_ends or config.work_ends
+    if work_starts is not None:
+        config.work_starts = work_starts
+    if work_ends is not None:
+        config.work_ends = work_ends
     config.workdays = clean_business_hours(
         starts=config.work_starts,
         ends=config.work_ends,

@@ -36,7 +36,7 @@ def agent_nav(context: template.Context) -> dict:
         ("unassigned", _("Unassigned")),
         ("all", _("All open")),
     ]
-    context = {
+    nav_context = {
         "request": request,
         "user": request.user,
         "url_name": match.url_name if match else "",
@@ -53,7 +53,7 @@ def agent_nav(context: template.Context) -> dict:
         "current_inbox": current.inbox if current else None,
         "nav": nav,
     }
-    return context | {"nav_key": _nav_key(context)}
+    return nav_context | {"nav_key": _nav_key(nav_context)}
 
 
 def _nav_key(nav_context: dict) -> str:
